@@ -1,0 +1,89 @@
+/* common.h - the library shared by every lab and by the grader.
+ *
+ * Interface:
+ *   Error-checking wrappers (CS:APP style): the capitalised name wraps the
+ *   call of the same name and exits with EXIT_FAILURE when it fails.
+ *   pthread_* and posix_spawn* return an error number (posix_error);
+ *   everything else sets errno (unix_error).
+ *   clock_now_ns()            monotonic clock, nanoseconds.
+ *   work_sleep_ms(ms)         simulated I/O: blocks without using the CPU.
+ *   work_spin(units)          simulated computation: burns CPU, deterministic.
+ *   chaos_point()             seeded random delay where a race window opens.
+ *   trace_*                   counts work in flight, for the grader's checks.
+ */
+#ifndef COMMON_H
+#define COMMON_H
+
+#include <pthread.h>
+#include <spawn.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* ---- errors ---- */
+void unix_error(const char *msg) __attribute__((noreturn));
+void posix_error(int code, const char *msg) __attribute__((noreturn));
+void app_error(const char *msg) __attribute__((noreturn));
+
+/* ---- pthreads: these return an error number, never set errno ---- */
+void Pthread_create(pthread_t *tid, const pthread_attr_t *attr,
+                    void *(*start)(void *), void *arg);
+void Pthread_join(pthread_t tid, void **ret);
+void Pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr);
+void Pthread_mutex_destroy(pthread_mutex_t *m);
+void Pthread_mutex_lock(pthread_mutex_t *m);
+void Pthread_mutex_unlock(pthread_mutex_t *m);
+void Pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *attr);
+void Pthread_cond_destroy(pthread_cond_t *c);
+void Pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m);
+void Pthread_cond_signal(pthread_cond_t *c);
+void Pthread_cond_broadcast(pthread_cond_t *c);
+
+/* ---- processes and descriptors: these set errno ---- */
+pid_t Fork(void);
+pid_t Waitpid(pid_t pid, int *status, int options);
+void Posix_spawn(pid_t *pid, const char *path,
+                 const posix_spawn_file_actions_t *actions,
+                 const posix_spawnattr_t *attr, char *const argv[],
+                 char *const envp[]);
+void Pipe(int fds[2]);
+void Close(int fd);
+void *Malloc(size_t size);
+void *Calloc(size_t n, size_t size);
+/* Writes all n bytes (retrying short writes and EINTR), like CS:APP's rio_writen. */
+void Write(int fd, const void *buf, size_t n);
+
+/* ---- time ---- */
+uint64_t clock_now_ns(void);
+double clock_seconds(uint64_t ns);
+
+/* ---- simulated work ---- */
+void work_sleep_ms(int ms);
+/* Burns CPU for `units` rounds of a fixed computation; returns a value that
+ * depends on every round so the compiler cannot drop the loop. */
+uint64_t work_spin(uint64_t units);
+
+/* ---- chaos points ----
+ * With CHAOS_SEED unset (or 0) a chaos point does nothing. With a seed, each
+ * call yields or sleeps a few microseconds, chosen by a per-thread generator
+ * derived from the seed, so one seed replays the same pressure on the same
+ * race windows. */
+void chaos_init(void);
+unsigned chaos_seed(void);
+void chaos_point(void);
+
+/* ---- trace recorder ----
+ * work_sleep_ms and work_spin report themselves here: how many work items
+ * ran, how many were in flight at once at most, and how many threads the
+ * process created. The harness prints these; student code cannot reach them
+ * except by doing the work. */
+struct trace_stats {
+	long work_done;    /* work items completed */
+	long max_inflight; /* most work items running at the same moment */
+};
+void trace_reset(void);
+void trace_work_begin(void);
+void trace_work_end(void);
+struct trace_stats trace_read(void);
+
+#endif /* COMMON_H */

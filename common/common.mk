@@ -1,0 +1,58 @@
+# common.mk - every flag and rule the labs share. A lab's Makefile sets LAB,
+# STUDENT (its student .c files), HARNESS (harness .c files linked with the
+# student code) and PROGRAMS, then includes this file.
+#
+#   make            build every program of the lab into $(OUT)
+#   make test       run the lab's Check tests (CHAOS_SEED=N replays a seed)
+#   make helgrind   run the race scenario under Helgrind, raw report
+#   make bench      one sequential and one concurrent run of the benchmark
+#
+# The grader builds the lab with these same rules, so what compiles for you
+# compiles for the grader.
+
+COMMON_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+ROOT       ?= $(abspath $(COMMON_DIR)/..)
+BUILD      ?= $(ROOT)/build
+OUT        := $(BUILD)/labs/$(LAB)
+
+CC      ?= cc
+CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -pthread -g -O2 -I$(COMMON_DIR) -I. $(EXTRA_CFLAGS)
+LDFLAGS := -pthread $(EXTRA_LDFLAGS)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
+LDLIBS  := -lm
+
+COMMON_SRC := $(COMMON_DIR)/errors.c $(COMMON_DIR)/clock.c $(COMMON_DIR)/work.c \
+              $(COMMON_DIR)/chaos.c $(COMMON_DIR)/trace.c
+COMMON_OBJ := $(patsubst $(COMMON_DIR)/%.c,$(OUT)/common/%.o,$(COMMON_SRC))
+STUDENT_OBJ := $(patsubst %.c,$(OUT)/%.o,$(STUDENT))
+HARNESS_OBJ := $(patsubst %.c,$(OUT)/%.o,$(HARNESS))
+
+.PHONY: all test helgrind bench clean
+.DEFAULT_GOAL := all
+all: $(addprefix $(OUT)/,$(PROGRAMS))
+
+$(OUT)/common/%.o: $(COMMON_DIR)/%.c $(COMMON_DIR)/common.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(OUT)/%.o: %.c $(wildcard *.h) $(COMMON_DIR)/common.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+clean:
+	rm -rf $(OUT)
+
+# ---- the commands a student types (each names the program it runs) ----
+HELGRIND_SUPP := $(ROOT)/grader/helgrind.supp
+HELGRIND := valgrind -q --tool=helgrind --error-exitcode=99 \
+            $(if $(wildcard $(HELGRIND_SUPP)),--suppressions=$(HELGRIND_SUPP))
+
+test: $(OUT)/$(TEST_PROGRAM)
+	CK_DEFAULT_TIMEOUT=$${CK_DEFAULT_TIMEOUT:-10} $(OUT)/$(TEST_PROGRAM)
+
+helgrind: $(OUT)/$(RACE_PROGRAM)
+	$(HELGRIND) $(OUT)/$(RACE_PROGRAM) $(RACE_ARGS)
+
+bench: $(OUT)/$(BENCH_BASELINE) $(OUT)/$(BENCH_PROGRAM)
+	$(OUT)/$(BENCH_BASELINE) $(BENCH_ARGS)
+	$(OUT)/$(BENCH_PROGRAM) $(BENCH_ARGS)
