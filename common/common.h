@@ -58,24 +58,26 @@ uint64_t clock_now_ns(void);
 double clock_seconds(uint64_t ns);
 
 /* ---- simulated work ---- */
-void work_sleep_ms(int ms);
+void work_sleep_ms(int ms); /* a negative ms counts as 0 */
 /* Burns CPU for `units` rounds of a fixed computation; returns a value that
  * depends on every round so the compiler cannot drop the loop. */
 uint64_t work_spin(uint64_t units);
 
 /* ---- chaos points ----
  * With CHAOS_SEED unset (or 0) a chaos point does nothing. With a seed, each
- * call yields or sleeps a few microseconds, chosen by a per-thread generator
- * derived from the seed, so one seed replays the same pressure on the same
- * race windows. */
+ * call does nothing, yields or sleeps 1-200 microseconds, chosen by a
+ * per-thread generator derived from the seed and the order in which threads
+ * first reach a chaos point. One seed replays one thread's sequence exactly;
+ * across threads it replays the same kind of pressure, not the same
+ * interleaving. CHAOS_SEED is an unsigned 32-bit number (decimal or 0x hex);
+ * anything else exits with an error. */
 void chaos_init(void);
 unsigned chaos_seed(void);
 void chaos_point(void);
 
 /* ---- trace recorder ----
  * work_sleep_ms and work_spin report themselves here: how many work items
- * ran, how many were in flight at once at most, and how many threads the
- * process created. The harness prints these; student code cannot reach them
+ * ran and how many were in flight at once at most. The harness prints these; student code cannot reach them
  * except by doing the work. */
 struct trace_stats {
 	long work_done;    /* work items completed */
@@ -85,5 +87,13 @@ void trace_reset(void);
 void trace_work_begin(void);
 void trace_work_end(void);
 struct trace_stats trace_read(void);
+
+/* ---- benchmark report ----
+ * One line per run, for the grader:
+ *   BENCH elapsed_ns=<n> cpu_ns=<n> workers=<n> max_inflight=<n> work_done=<n>
+ * appended to the file named by $BENCH_OUT, or to stdout when it is unset
+ * or empty; a BENCH_OUT that cannot be opened exits with an error.
+ * cpu_ns is the process's CPU time; the rest comes from the trace recorder. */
+void bench_report(uint64_t elapsed_ns, int workers);
 
 #endif /* COMMON_H */

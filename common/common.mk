@@ -3,7 +3,8 @@
 # student code) and PROGRAMS, then includes this file.
 #
 #   make            build every program of the lab into $(OUT)
-#   make test       run the lab's Check tests (CHAOS_SEED=N replays a seed)
+#   make test       run the lab's Check tests under chaos seed 1
+#                   (CHAOS_SEED=N replays seed N, CHAOS_SEED=0 runs without chaos)
 #   make helgrind   run the race scenario under Helgrind, raw report
 #   make bench      one sequential and one concurrent run of the benchmark
 #
@@ -47,8 +48,12 @@ HELGRIND_SUPP := $(ROOT)/grader/helgrind.supp
 HELGRIND := valgrind -q --tool=helgrind --error-exitcode=99 \
             $(if $(wildcard $(HELGRIND_SUPP)),--suppressions=$(HELGRIND_SUPP))
 
+# The grader's first seed unless told otherwise (make test CHAOS_SEED=3);
+# CHAOS_SEED=0 turns the chaos points off.
+CHAOS_SEED ?= 1
+
 test: $(OUT)/$(TEST_PROGRAM)
-	CK_DEFAULT_TIMEOUT=$${CK_DEFAULT_TIMEOUT:-10} $(OUT)/$(TEST_PROGRAM)
+	CHAOS_SEED=$(CHAOS_SEED) CK_DEFAULT_TIMEOUT=$${CK_DEFAULT_TIMEOUT:-10} $(OUT)/$(TEST_PROGRAM)
 
 helgrind: $(OUT)/$(RACE_PROGRAM)
 	$(HELGRIND) $(OUT)/$(RACE_PROGRAM) $(RACE_ARGS)

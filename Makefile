@@ -1,0 +1,75 @@
+# Concurrency labs in C, and the autograder that grades them.
+#
+#   make grade [LAB=NN] [SUBMISSION=DIR] [JSON=F] [JUNIT=F] [TAP=F]
+#              [CHECK=name] [SEED=n] [RAW=1] [AUTOLAB=1]   grade (the main job)
+#   make test                       the project's own proof
+#   make skeletons                  regenerate labs/*/ student files from solutions/
+#   make coverage [LAB=NN]          gcov: which lines the tests reach
+#   make deps                       install the Debian packages (sudo when not root)
+#   make clean
+
+BUILD   := build
+CC      := cc
+PKGS    := jansson libxml-2.0 check
+# Recursive (=) so pkg-config runs after `deps` has installed the libraries.
+CFLAGS   = -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -g -O2 -Icommon -Igrader \
+           $(shell pkg-config --cflags $(PKGS))
+LDLIBS   = $(shell pkg-config --libs jansson libxml-2.0) -lm
+CHECK_LIBS = $(shell pkg-config --libs check)
+
+COMMON_SRC := $(wildcard common/*.c)
+GRADER_SRC := $(filter-out grader/main.c,$(wildcard grader/*.c))
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+GRADER_OBJ := $(GRADER_SRC:%.c=$(BUILD)/%.o)
+UNIT_TESTS := $(patsubst %.c,$(BUILD)/%,$(wildcard common/tests/check_*.c grader/tests/check_*.c))
+SOLUTION_FILES := $(shell grep -l -- '// BEGIN SOLUTION' solutions/*/*.c 2>/dev/null)
+
+GRADER := $(BUILD)/grader/grader
+GRADE_FLAGS = $(if $(LAB),--lab '$(LAB)') $(if $(SUBMISSION),--submission '$(SUBMISSION)') \
+              $(if $(JSON),--json '$(JSON)') $(if $(JUNIT),--junit '$(JUNIT)') \
+              $(if $(TAP),--tap '$(TAP)') $(if $(CHECK),--check '$(CHECK)') \
+              $(if $(SEED),--seed '$(SEED)') $(if $(RAW),--raw) $(if $(AUTOLAB),--autolab)
+
+.SECONDARY:
+.PHONY: all grade test unit skeletons check-skeletons coverage deps clean
+all: $(GRADER)
+
+deps:
+	@common/deps.sh
+
+grade: $(GRADER)
+	@$(GRADER) --root . $(GRADE_FLAGS)
+
+$(BUILD)/%.o: %.c $(wildcard common/*.h grader/*.h) | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(GRADER): $(BUILD)/grader/main.o $(GRADER_OBJ) $(COMMON_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/common/tests/check_%: $(BUILD)/common/tests/check_%.o $(COMMON_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+$(BUILD)/grader/tests/check_%: $(BUILD)/grader/tests/check_%.o $(GRADER_OBJ) $(COMMON_OBJ) | $(GRADER)
+	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+# ---- skeletons: labs/ is generated from solutions/, never edited by hand ----
+skeletons:
+	@for f in $(SOLUTION_FILES); do \
+	  out=labs/$${f#solutions/}; \
+	  awk -f grader/skeleton.awk $$f > $$out.tmp && mv $$out.tmp $$out && echo "generated $$out"; \
+	done
+
+check-skeletons:
+	@rc=0; for f in $(SOLUTION_FILES); do \
+	  out=labs/$${f#solutions/}; \
+	  awk -f grader/skeleton.awk $$f | cmp -s - $$out || \
+	    { echo "$$out is out of sync with $$f: run 'make skeletons'"; rc=1; }; \
+	done; exit $$rc
+
+# ---- the project's proof ----
+test: $(GRADER) $(UNIT_TESTS) check-skeletons
+	@GRADER=$(GRADER) sh grader/tests/run.sh $(UNIT_TESTS)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,207 @@
+/* errors.c - CS:APP-style error reporting and the wrappers declared in common.h.
+ * Every failure exits with EXIT_FAILURE so a broken run never looks like a pass. */
+#include "common.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* ---- reporting ---- */
+
+void unix_error(const char *msg)
+{
+	fprintf(stderr, "%s: %s\n", msg, strerror(errno));
+	exit(EXIT_FAILURE);
+}
+
+void posix_error(int code, const char *msg)
+{
+	fprintf(stderr, "%s: %s\n", msg, strerror(code));
+	exit(EXIT_FAILURE);
+}
+
+void app_error(const char *msg)
+{
+	fprintf(stderr, "%s\n", msg);
+	exit(EXIT_FAILURE);
+}
+
+/* ---- pthreads: the error number is the return value, errno is untouched ---- */
+
+void Pthread_create(pthread_t *tid, const pthread_attr_t *attr,
+		    void *(*start)(void *), void *arg)
+{
+	int rc = pthread_create(tid, attr, start, arg);
+
+	if (rc != 0)
+		posix_error(rc, "Pthread_create");
+}
+
+void Pthread_join(pthread_t tid, void **ret)
+{
+	int rc = pthread_join(tid, ret);
+
+	if (rc != 0)
+		posix_error(rc, "Pthread_join");
+}
+
+void Pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
+{
+	int rc = pthread_mutex_init(m, attr);
+
+	if (rc != 0)
+		posix_error(rc, "Pthread_mutex_init");
+}
+
+void Pthread_mutex_destroy(pthread_mutex_t *m)
+{
+	int rc = pthread_mutex_destroy(m);
+
+	if (rc != 0)
+		posix_error(rc, "Pthread_mutex_destroy");
+}
+
+void Pthread_mutex_lock(pthread_mutex_t *m)
+{
+	int rc = pthread_mutex_lock(m);
+
+	if (rc != 0)
+		posix_error(rc, "Pthread_mutex_lock");
+}
+
+void Pthread_mutex_unlock(pthread_mutex_t *m)
+{
+	int rc = pthread_mutex_unlock(m);
+
+	if (rc != 0)
+		posix_error(rc, "Pthread_mutex_unlock");
+}
+
+void Pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *attr)
+{
+	int rc = pthread_cond_init(c, attr);
+
+	if (rc != 0)
+		posix_error(rc, "Pthread_cond_init");
+}
+
+void Pthread_cond_destroy(pthread_cond_t *c)
+{
+	int rc = pthread_cond_destroy(c);
+
+	if (rc != 0)
+		posix_error(rc, "Pthread_cond_destroy");
+}
+
+void Pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+	int rc = pthread_cond_wait(c, m);
+
+	if (rc != 0)
+		posix_error(rc, "Pthread_cond_wait");
+}
+
+void Pthread_cond_signal(pthread_cond_t *c)
+{
+	int rc = pthread_cond_signal(c);
+
+	if (rc != 0)
+		posix_error(rc, "Pthread_cond_signal");
+}
+
+void Pthread_cond_broadcast(pthread_cond_t *c)
+{
+	int rc = pthread_cond_broadcast(c);
+
+	if (rc != 0)
+		posix_error(rc, "Pthread_cond_broadcast");
+}
+
+/* ---- processes and descriptors: these set errno ---- */
+
+pid_t Fork(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		unix_error("Fork");
+	return pid;
+}
+
+pid_t Waitpid(pid_t pid, int *status, int options)
+{
+	pid_t rc = waitpid(pid, status, options);
+
+	if (rc < 0)
+		unix_error("Waitpid");
+	return rc;
+}
+
+/* posix_spawn returns its error number instead of setting errno. */
+void Posix_spawn(pid_t *pid, const char *path,
+		 const posix_spawn_file_actions_t *actions,
+		 const posix_spawnattr_t *attr, char *const argv[],
+		 char *const envp[])
+{
+	int rc = posix_spawn(pid, path, actions, attr, argv, envp);
+
+	if (rc != 0)
+		posix_error(rc, "Posix_spawn");
+}
+
+void Pipe(int fds[2])
+{
+	if (pipe(fds) < 0)
+		unix_error("Pipe");
+}
+
+/* No retry on EINTR: on Linux the descriptor is already released then. */
+void Close(int fd)
+{
+	if (close(fd) < 0)
+		unix_error("Close");
+}
+
+/*
+ * malloc(0) may legally return NULL, so only a non-zero request can fail.
+ * ENOMEM is the only failure POSIX allows, and not every allocator sets errno
+ * (Valgrind's calloc does not), so the error is named rather than read.
+ */
+void *Malloc(size_t size)
+{
+	void *p = malloc(size);
+
+	if (p == NULL && size != 0)
+		posix_error(ENOMEM, "Malloc");
+	return p;
+}
+
+void *Calloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (p == NULL && n != 0 && size != 0)
+		posix_error(ENOMEM, "Calloc");
+	return p;
+}
+
+/* A pipe or a signal can cut a write short; keep going until all n bytes are out. */
+void Write(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			unix_error("Write");
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}

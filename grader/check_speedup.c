@@ -1,0 +1,135 @@
+/* check_speedup.c - the "speedup" check: the harness's sequential baseline
+ * and the student's concurrent run, interleaved A B A B, one configuration
+ * per process. Each program reports one BENCH line (common.h, bench_report);
+ * the grader trusts it only as far as its own clock agrees. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "checks.h"
+#include "speedup.h"
+
+#define SPREAD_OK 0.25   /* stop adding pairs once the ratios agree this well */
+#define CLOCK_SLACK 0.05 /* seconds the in-process clock may exceed the grader's */
+
+struct bench {
+	double elapsed;  /* seconds, measured by the harness */
+	long workers, max_inflight, work_done;
+};
+
+/* Runs one program of the spec ("baseline": ["bench_seq", "8", "100"]). */
+static int bench_run(struct lab_ctx *ctx, json_t *cmd, double timeout_s,
+                     struct bench *b, char **why)
+{
+	char *out = xasprintf("%s/bench.out", ctx->scratch);
+	char *argv[32] = { 0 };
+	size_t i;
+	json_t *a;
+	argv[0] = lab_program(ctx, json_string_value(json_array_get(cmd, 0)));
+	json_array_foreach(cmd, i, a)
+		if (i > 0 && i < 31)
+			argv[i] = (char *)json_string_value(a);
+	char *env[] = { xasprintf("BENCH_OUT=%s", out), NULL };
+	struct sbx_result r;
+	unlink(out);
+	int rc = lab_run(ctx, argv, env, timeout_s, &r);
+	unsigned long long ns = 0, cpu = 0;
+	FILE *f = rc == 0 ? fopen(out, "r") : NULL;
+	int got = f ? fscanf(f, "BENCH elapsed_ns=%llu cpu_ns=%llu workers=%ld max_inflight=%ld "
+	                     "work_done=%ld", &ns, &cpu, &b->workers, &b->max_inflight,
+	                     &b->work_done) : 0;
+	b->elapsed = ns / 1e9;
+	if (f)
+		fclose(f);
+	if (rc < 0)
+		*why = xasprintf("could not run %s", argv[0]);
+	else if (r.timed_out)
+		*why = xasprintf("%s did not finish within %.0f s. %s", json_string_value(
+		                 json_array_get(cmd, 0)), timeout_s, r.diagnosis ? r.diagnosis : "");
+	else if (r.exit_code != 0 || got != 5)
+		*why = xasprintf("%s failed (exit code %d, signal %d) without a result:\n%s",
+		                 json_string_value(json_array_get(cmd, 0)), r.exit_code,
+		                 r.term_signal, r.output ? r.output : "");
+	else if (b->elapsed > r.wall_s + CLOCK_SLACK || b->elapsed <= 0)
+		*why = xasprintf("the benchmark reported %.3f s but the grader timed %.3f s: its "
+		                 "result cannot be trusted", b->elapsed, r.wall_s);
+	rc = *why ? -1 : 0;
+	sbx_result_free(&r);
+	free(env[0]); free(out); free(argv[0]);
+	return rc;
+}
+
+/* One interleaved pair; for cpu-bound work also the control pair. */
+static int trial(struct lab_ctx *ctx, json_t *check, struct trials *t, char **why)
+{
+	double timeout_s = spec_num(check, "timeout_s", 30);
+	long expect = (long)spec_num(check, "work_done", -1);
+	struct bench base, cand, cseq, cpar;
+	if (bench_run(ctx, json_object_get(check, "baseline"), timeout_s, &base, why) ||
+	    bench_run(ctx, json_object_get(check, "candidate"), timeout_s, &cand, why))
+		return -1;
+	if (expect >= 0 && cand.work_done != expect) {
+		*why = xasprintf("The benchmark counted %ld work items where %ld were due: every "
+		                 "task must do its simulated work exactly once.", cand.work_done, expect);
+		return 1;
+	}
+	t->ratio[t->n] = base.elapsed / cand.elapsed;
+	t->inflight[t->n] = cand.max_inflight;
+	json_t *control = json_object_get(check, "control");
+	if (json_array_size(control) == 2) {
+		if (bench_run(ctx, json_array_get(control, 0), timeout_s, &cseq, why) ||
+		    bench_run(ctx, json_array_get(control, 1), timeout_s, &cpar, why))
+			return -1;
+		t->control[t->n] = cseq.elapsed / cpar.elapsed;
+	}
+	t->n++;
+	return 0;
+}
+
+static char *figures(const struct trials *t, const struct speedup_target *g)
+{
+	double lo = t->ratio[0], hi = t->ratio[0];
+	for (size_t i = 1; i < t->n; i++) {
+		lo = t->ratio[i] < lo ? t->ratio[i] : lo;
+		hi = t->ratio[i] > hi ? t->ratio[i] : hi;
+	}
+	return xasprintf("speedup %.2fx (median of %zu interleaved pairs, min-max %.2f-%.2f); "
+	                 "target %s%.2f%s.", median_of(t->ratio, t->n), t->n, lo, hi,
+	                 g->cpu_bound ? "" : ">= ", g->target,
+	                 g->cpu_bound ? " of the control's speedup" : "x");
+}
+
+void check_speedup(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t n)
+{
+	struct trials t = { 0 };
+	struct speedup_target g = {
+		.cpu_bound = strcmp(spec_str(check, "bound", "sleep"), "cpu") == 0,
+		.target = spec_num(check, "target", 1),
+		.min_inflight = (long)spec_num(check, "min_inflight", 1),
+		.cpus = effective_cpus(),
+		.min_control = spec_num(check, "min_control", 1.3),
+	};
+	size_t pairs_min = (size_t)spec_num(check, "pairs_min", 5);
+	size_t pairs_max = (size_t)spec_num(check, "pairs_max", 11);
+	char *why = NULL;
+	int rc = 0;
+	(void)n;
+	pairs_max = pairs_max > TRIALS_MAX ? TRIALS_MAX : pairs_max;
+	while (rc == 0 && t.n < pairs_max &&
+	       (t.n < pairs_min || spread_of(t.ratio, t.n) > SPREAD_OK))
+		rc = trial(ctx, check, &t, &why);
+	if (rc != 0) {
+		row_set(rows, V_FAIL, xasprintf("The speedup could not be measured: %s", why));
+	} else {
+		char *fig = figures(&t, &g);
+		enum verdict v = speedup_judge(&t, &g, &why);
+		const char *hint = spec_str(check, "hint", NULL);
+		bool show_hint = v == V_FAIL && hint;
+		row_set(rows, v, xasprintf("%s %s%s%s", fig, why, show_hint ? "\nHint: " : "",
+		                           show_hint ? hint : ""));
+		free(fig);
+	}
+	if (rows->verdict != V_PASS)
+		rows->replay = lab_replay(ctx, spec_str(check, "name", "speedup"), -1);
+	free(why);
+}

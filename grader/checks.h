@@ -1,0 +1,48 @@
+/* checks.h - the pipeline's stages and the check kinds a spec may name.
+ *
+ * Interface:
+ *   lab_plan      one row per graded thing of the spec, before anything runs,
+ *                 so every check is present in the results whatever happens.
+ *   lab_stage     scratch copy of the pristine lab plus the student files.
+ *   lab_build     the lab's own Makefile, in the sandbox.
+ *   check_kind    finds the runner for a spec's "kind".
+ *   lab_run       sandbox_run with the lab's scrubbed environment.
+ */
+#ifndef CHECKS_H
+#define CHECKS_H
+
+#include "grader.h"
+#include "sandbox.h"
+
+/* A runner fills rows[0..nrows) (made by lab_plan from the check's spec). */
+typedef void check_fn(struct lab_ctx *ctx, json_t *check,
+                      struct result *rows, size_t nrows);
+
+check_fn *check_kind(const char *kind);
+check_fn check_unit, check_races, check_speedup;
+
+int lab_plan(struct lab_ctx *ctx);   /* 0, or -1 with the spec's fault in a row */
+/* 0; 1 not submitted; -1 grader fault. *why says what, for a person. */
+int lab_stage(struct lab_ctx *ctx, const char *subdir, char **why);
+void lab_unstage(struct lab_ctx *ctx);
+/* 0 built; 1 the student's code did not build; -1 grader fault. *why as above. */
+int lab_build(struct lab_ctx *ctx, char **why);
+
+/* Runs argv in the lab folder under the sandbox. extra_env: NULL-terminated
+ * "NAME=value" entries added to the lab's scrubbed environment. */
+int lab_run(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
+            double timeout_s, struct sbx_result *r);
+
+/* Spec access with defaults; a missing required field is a spec fault. */
+const char *spec_str(json_t *obj, const char *key, const char *dflt);
+double spec_num(json_t *obj, const char *key, double dflt);
+/* Path of a built program: outdir/name. */
+char *lab_program(struct lab_ctx *ctx, const char *name);
+/* The command that replays this check; seed < 0 for none. */
+char *lab_replay(struct lab_ctx *ctx, const char *check, long seed);
+/* Fails every row with the same message. */
+void rows_fail(struct result *rows, size_t n, enum verdict v, const char *msg);
+/* Sets a row's verdict and score (full on pass, none otherwise). */
+void row_set(struct result *r, enum verdict v, char *output);
+
+#endif /* CHECKS_H */

@@ -1,0 +1,350 @@
+/* lab.c - the first stages of grading one lab: plan the rows from the spec,
+ * stage the pristine lab with only the student files copied in, and build it
+ * with the lab's own Makefile inside the sandbox. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "checks.h"
+
+#define STUDENT_FILE_MAX (1 << 20) /* a bigger "source file" is not source */
+#define BUILD_LOG_LINES 40         /* the first errors are the ones that matter */
+
+/* ---- spec access ---- */
+
+const char *spec_str(json_t *obj, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+	return s ? s : dflt;
+}
+
+double spec_num(json_t *obj, const char *key, double dflt)
+{
+	json_t *v = json_object_get(obj, key);
+	return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+/* --check takes one name or a comma-separated list. */
+static bool check_selected(struct lab_ctx *ctx, json_t *check)
+{
+	const char *only = ctx->opt->only_check, *name = spec_str(check, "name", "");
+	size_t len = strlen(name);
+	for (const char *p = only; p; p = strchr(p, ','), p = p ? p + 1 : NULL)
+		if (strncmp(p, name, len) == 0 && (p[len] == ',' || p[len] == '\0'))
+			return true;
+	return !only;
+}
+
+/* One row per test of a check that lists tests, else one row per check. */
+static int plan_check(struct lab_ctx *ctx, json_t *check)
+{
+	const char *name = spec_str(check, "name", NULL);
+	const char *kind = spec_str(check, "kind", "");
+	json_t *tests = json_object_get(check, "tests");
+	if (!name || !check_kind(kind) || (tests && !json_is_object(tests)))
+		return -1;
+	if (!tests) {
+		results_add(ctx->rs, ctx->lab, name, spec_str(check, "title", name),
+		            spec_num(check, "points", 0));
+		return 0;
+	}
+	const char *test;
+	json_t *t;
+	json_object_foreach(tests, test, t) {
+		char *title = xasprintf("%s: %s", name, spec_str(t, "title", test));
+		struct result *r = results_add(ctx->rs, ctx->lab, name, title,
+		                               spec_num(t, "points", 0));
+		free(r->id);
+		r->id = xasprintf("%s/%s", name, test);
+		free(title);
+	}
+	return 0;
+}
+
+int lab_plan(struct lab_ctx *ctx)
+{
+	json_t *checks = json_object_get(ctx->spec, "checks");
+	size_t i;
+	json_t *check;
+	if (!json_is_array(checks) || !json_is_array(json_object_get(ctx->spec, "student_files")))
+		goto bad_spec;
+	json_array_foreach(checks, i, check) {
+		if (check_selected(ctx, check) && plan_check(ctx, check) < 0)
+			goto bad_spec;
+	}
+	return 0;
+bad_spec:
+	struct result *r = results_add(ctx->rs, ctx->lab, "spec", "lab.json", 0);
+	free(r->output);
+	r->output = xasprintf(
+		"labs/%s/lab.json is not a valid spec (see grader/SPEC.md): it needs "
+		"student_files and checks, each check a name and a known kind.", ctx->lab);
+	return -1;
+}
+
+/* ---- staging ---- */
+
+static const char *copy_from, *copy_to;
+static json_t *copy_skip; /* the student files: never taken from the pristine lab */
+
+static bool is_student_file(const char *rel)
+{
+	size_t i;
+	json_t *f;
+	json_array_foreach(copy_skip, i, f)
+		if (strcmp(rel, json_string_value(f)) == 0)
+			return true;
+	return false;
+}
+
+/* Copies one regular file, refusing links and oversized files. */
+static int copy_file(const char *src, const char *dst)
+{
+	char buf[65536];
+	int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (in < 0)
+		return -1;
+	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > STUDENT_FILE_MAX) {
+		close(in);
+		errno = EINVAL;
+		return -1;
+	}
+	int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ssize_t n = 0;
+	while (out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, n) != n)
+			n = -1;
+	close(in);
+	if (out >= 0)
+		close(out);
+	return (out < 0 || n < 0) ? -1 : 0;
+}
+
+static int copy_entry(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	(void)st;
+	const char *rel = path + strlen(copy_from);
+	rel += (*rel == '/');
+	if (f->level == 1 && is_student_file(rel))
+		return 0;
+	char *dst = xasprintf("%s/%s", copy_to, rel);
+	int rc = 0;
+	if (type == FTW_D)
+		rc = (mkdir(dst, 0755) < 0 && errno != EEXIST) ? -1 : 0;
+	else if (type == FTW_F)
+		rc = copy_file(path, dst);
+	free(dst);
+	return rc;
+}
+
+static int copy_tree(const char *from, const char *to, json_t *skip)
+{
+	copy_from = from;
+	copy_to = to;
+	copy_skip = skip;
+	return nftw(from, copy_entry, 16, FTW_PHYS);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	(void)st; (void)type; (void)f;
+	remove(path);
+	return 0;
+}
+
+void lab_unstage(struct lab_ctx *ctx)
+{
+	if (ctx->scratch && !getenv("GRADER_KEEP"))
+		nftw(ctx->scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int stage_student_files(struct lab_ctx *ctx, const char *subdir, char **why)
+{
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(ctx->spec, "student_files"), i, f) {
+		char *src = xasprintf("%s/%s", subdir, json_string_value(f));
+		char *dst = xasprintf("%s/%s", ctx->labdir, json_string_value(f));
+		int rc = copy_file(src, dst);
+		if (rc < 0)
+			*why = xasprintf(errno == ENOENT ? "%s is missing." :
+			                 "%s could not be read: it must be a regular file under 1 MiB, "
+			                 "not a link.", src);
+		free(src);
+		free(dst);
+		if (rc < 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int stage_pristine(struct lab_ctx *ctx)
+{
+	const char *root = ctx->opt->root;
+	char *pristine = xasprintf("%s/labs/%s", root, ctx->lab);
+	char *common = xasprintf("%s/common", root);
+	char *labs = xasprintf("%s/labs", ctx->scratch);
+	char *common_to = xasprintf("%s/common", ctx->scratch);
+	char *gdir = xasprintf("%s/grader", ctx->scratch);
+	char *supp = xasprintf("%s/grader/helgrind.supp", root);
+	char *supp_to = xasprintf("%s/helgrind.supp", gdir);
+	int rc = (mkdir(labs, 0755) || mkdir(gdir, 0755) || mkdir(common_to, 0755) ||
+	          copy_tree(pristine, ctx->labdir, json_object_get(ctx->spec, "student_files")) ||
+	          copy_tree(common, common_to, NULL) ||
+	          copy_file(supp, supp_to)) ? -1 : 0;
+	free(pristine); free(common); free(labs); free(common_to);
+	free(gdir); free(supp); free(supp_to);
+	return rc;
+}
+
+int lab_stage(struct lab_ctx *ctx, const char *subdir, char **why)
+{
+	const char *tmp = getenv("TMPDIR");
+	*why = NULL;
+	ctx->scratch = xasprintf("%s/grader.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(ctx->scratch)) {
+		*why = xasprintf("could not make a scratch folder: %s", strerror(errno));
+		return -1;
+	}
+	ctx->labdir = xasprintf("%s/labs/%s", ctx->scratch, ctx->lab);
+	ctx->outdir = xasprintf("%s/build/labs/%s", ctx->scratch, ctx->lab);
+	if (stage_pristine(ctx) < 0) {
+		*why = xasprintf("could not copy the pristine lab: %s", strerror(errno));
+		return -1;
+	}
+	if (access(subdir, F_OK) != 0) {
+		*why = xasprintf("The folder %s was not submitted.", subdir);
+		return 1;
+	}
+	return stage_student_files(ctx, subdir, why);
+}
+
+/* ---- running and building ---- */
+
+/* The whole environment a student process sees: nothing of the grader's. */
+static char **lab_env(struct lab_ctx *ctx, char *const *extra)
+{
+	size_t n = 0;
+	while (extra && extra[n])
+		n++;
+	char **env = calloc(n + 8, sizeof *env);
+	size_t i = 0;
+	env[i++] = xstrdup("PATH=/usr/local/bin:/usr/bin:/bin");
+	env[i++] = xasprintf("HOME=%s", ctx->scratch);
+	env[i++] = xstrdup("TMPDIR=/tmp");
+	env[i++] = xstrdup("LC_ALL=C");
+	env[i++] = xstrdup("TERM=dumb");
+	for (size_t j = 0; j < n; j++)
+		env[i++] = xstrdup(extra[j]);
+	return env;
+}
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+int lab_run(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
+            double timeout_s, struct sbx_result *r)
+{
+	char **env = lab_env(ctx, extra_env);
+	json_t *files = json_object_get(ctx->spec, "student_files");
+	const char *names[16] = { 0 };
+	for (size_t i = 0; i < json_array_size(files) && i < 15; i++)
+		names[i] = json_string_value(json_array_get(files, i));
+	struct sbx_opts o = {
+		.argv = argv, .cwd = ctx->labdir, .env = env, .scratch = ctx->scratch,
+		.timeout_s = timeout_s, .mem_mb = (long)spec_num(ctx->spec, "mem_mb", 0),
+		.student_files = names, .diagnose = true,
+	};
+	int rc = sbx_run(&o, r);
+	strv_free(env);
+	return rc;
+}
+
+char *lab_program(struct lab_ctx *ctx, const char *name)
+{
+	return xasprintf("%s/%s", ctx->outdir, name);
+}
+
+char *lab_replay(struct lab_ctx *ctx, const char *check, long seed)
+{
+	const char *sub = ctx->opt->submission_arg;
+	char *cmd = xasprintf("make grade LAB=%s CHECK=%s", ctx->lab, check);
+	if (seed >= 0)
+		strappend(&cmd, " SEED=%ld", seed);
+	if (sub)
+		strappend(&cmd, " SUBMISSION=%s", sub);
+	return cmd;
+}
+
+void row_set(struct result *r, enum verdict v, char *output)
+{
+	r->verdict = v;
+	r->score = (v == V_PASS) ? r->max_score : 0;
+	free(r->output);
+	r->output = output;
+}
+
+void rows_fail(struct result *rows, size_t n, enum verdict v, const char *msg)
+{
+	for (size_t i = 0; i < n; i++)
+		row_set(&rows[i], v, xstrdup(msg));
+}
+
+/* Keeps the first lines of a compiler's output: the first error is the cause. */
+static char *head_lines(const char *text, int lines)
+{
+	const char *p = text;
+	while (*p && lines > 0)
+		if (*p++ == '\n')
+			lines--;
+	return xasprintf("%.*s%s", (int)(p - text), text, *p ? "    [...]\n" : "");
+}
+
+/* Makes scratch paths in compiler messages read as the student's own paths. */
+static char *unscratch(struct lab_ctx *ctx, const char *text)
+{
+	char *out = NULL;
+	size_t len = strlen(ctx->labdir);
+	const char *p = text, *hit;
+	while ((hit = strstr(p, ctx->labdir))) {
+		strappend(&out, "%.*s%s/%s", (int)(hit - p), p, "labs", ctx->lab);
+		p = hit + len;
+	}
+	strappend(&out, "%s", p);
+	return out;
+}
+
+int lab_build(struct lab_ctx *ctx, char **why)
+{
+	json_t *build = json_object_get(ctx->spec, "build");
+	char *buildvar = xasprintf("BUILD=%s/build", ctx->scratch);
+	char *argv[] = { "make", "--no-print-directory", buildvar,
+	                 (char *)spec_str(build, "target", "all"), NULL };
+	struct sbx_result r;
+	int rc = lab_run(ctx, argv, NULL, spec_num(build, "timeout_s", 120), &r);
+	*why = NULL;
+	if (rc < 0) {
+		*why = xasprintf("could not run the build: %s", r.output ? r.output : "");
+	} else if (r.exit_code != 0 || r.timed_out) {
+		char *log = unscratch(ctx, r.output ? r.output : "");
+		char *head = head_lines(log, BUILD_LOG_LINES);
+		*why = xasprintf("Your code did not compile%s, so no check could run. "
+		                 "Warnings count as errors (-Werror). The compiler said:\n%s",
+		                 r.timed_out ? " in time" : "", head);
+		free(log);
+		free(head);
+		rc = 1;
+	}
+	sbx_result_free(&r);
+	free(buildvar);
+	return rc;
+}

@@ -1,0 +1,28 @@
+/* report.h - every report of one run comes from the same struct results.
+ *
+ * Interface:
+ *   report_text    the human report: a block per lab, a line per row,
+ *                  colour when `color` (a tty without NO_COLOR).
+ *   report_json    Gradescope's results.json.
+ *   report_junit   JUnit XML: a testsuite per lab, a testcase per row.
+ *   report_tap     TAP version 13.
+ *   report_autolab Autolab's last line: {"scores": {...}}.
+ * The file writers return 0, or -1 with a message on stderr.
+ */
+#ifndef REPORT_H
+#define REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "grader.h"
+
+void report_text(FILE *f, const struct results *rs, bool color, bool raw);
+int report_json(const char *path, const struct results *rs);
+int report_junit(const char *path, const struct results *rs);
+int report_tap(const char *path, const struct results *rs);
+void report_autolab(FILE *f, const struct results *rs);
+/* Student text made safe for every report: valid UTF-8, no control
+ * characters but newline and tab. A fresh heap string. */
+char *report_clean(const char *s);
+
+#endif /* REPORT_H */

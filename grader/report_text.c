@@ -1,0 +1,179 @@
+/* report_text.c - the report a student reads in the terminal: a block per
+ * lab, a line per row, what went wrong and the command that replays it.
+ * Student output is printed cleaned of control characters and invalid
+ * UTF-8, so a program that prints escape codes cannot colour, move or clear
+ * the report. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report.h"
+
+#define C_RESET   "\033[0m"
+#define C_BOLD    "\033[1m"
+#define MARK_WIDTH 13 /* strlen("NOT SUBMITTED"): keeps the points aligned */
+
+
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+static const char *mark_of(enum verdict v)
+{
+	static const char *const marks[] = {
+		[V_PASS] = "PASS", [V_FAIL] = "FAIL",
+		[V_INCONCLUSIVE] = "INCONCLUSIVE", [V_NOT_SUBMITTED] = "NOT SUBMITTED",
+		[V_ERROR] = "ERROR",
+	};
+	return marks[v];
+}
+
+static const char *colour_of(enum verdict v)
+{
+	static const char *const colours[] = {
+		[V_PASS] = "\033[32m", [V_FAIL] = "\033[31m",
+		[V_INCONCLUSIVE] = "\033[33m", [V_NOT_SUBMITTED] = "\033[90m",
+		[V_ERROR] = "\033[35m",
+	};
+	return colours[v];
+}
+
+/* "15", "7.5", "7.25": points as a person writes them. Rounded to hundredths
+ * first, so 0.1 + 0.2 prints 0.3 and a tiny negative prints 0, not -0. */
+static void points_str(char *buf, size_t size, double x)
+{
+	if (!isfinite(x)) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	x = round(x * 100) / 100;
+	if (x == 0)
+		x = 0; /* folds -0 into 0 */
+	snprintf(buf, size, "%.2f", x);
+	char *end = buf + strlen(buf) - 1;
+	while (*end == '0')
+		*end-- = '\0';
+	if (*end == '.')
+		*end = '\0';
+}
+
+/* "72/100" */
+static void score_str(char *buf, size_t size, double score, double max)
+{
+	char s[32], m[32];
+	points_str(s, sizeof s, score);
+	points_str(m, sizeof m, max);
+	snprintf(buf, size, "%s/%s", s, m);
+}
+
+/* Student or tool text, cleaned. */
+static void put_clean(FILE *f, const char *s)
+{
+	char *clean = report_clean(s);
+	fputs(clean, f);
+	free(clean);
+}
+
+/* Every line of text behind `indent` spaces; blank lines stay blank so the
+ * report carries no trailing whitespace. */
+static void put_indented(FILE *f, const char *text, int indent)
+{
+	char *clean = report_clean(text);
+	for (const char *line = clean; *line;) {
+		size_t len = strcspn(line, "\n");
+		if (len > 0)
+			fprintf(f, "%*s%.*s", indent, "", (int)len, line);
+		fputc('\n', f);
+		line += len + (line[len] == '\n');
+	}
+	free(clean);
+}
+
+static void put_row(FILE *f, const struct result *r, bool color, bool raw)
+{
+	char pts[80];
+	score_str(pts, sizeof pts, r->score, r->max_score);
+	/* The padding sits outside the colour codes so columns line up. */
+	fprintf(f, "  %s%s%s%*s  %7s  ", color ? colour_of(r->verdict) : "",
+	        mark_of(r->verdict), color ? C_RESET : "",
+	        MARK_WIDTH - (int)strlen(mark_of(r->verdict)), "", pts);
+	put_clean(f, r->name);
+	fputc('\n', f);
+	if (r->verdict != V_PASS) {
+		if (r->output)
+			put_indented(f, r->output, 4);
+		if (r->replay) {
+			fputs("    replay: ", f);
+			put_clean(f, r->replay);
+			fputc('\n', f);
+		}
+	}
+	if (raw && r->raw && *r->raw) {
+		fputs("    raw report:\n", f);
+		put_indented(f, r->raw, 8);
+	}
+}
+
+static bool same_lab(const struct result *a, const struct result *b)
+{
+	return strcmp(or_empty(a->lab), or_empty(b->lab)) == 0;
+}
+
+/* Prints rows[from, to) under their lab's header. */
+static void put_lab(FILE *f, const struct results *rs, size_t from, size_t to,
+                    bool color, bool raw)
+{
+	double score = 0, max = 0;
+	for (size_t i = from; i < to; i++) {
+		score += rs->rows[i].score;
+		max += rs->rows[i].max_score;
+	}
+	char pts[80];
+	score_str(pts, sizeof pts, score, max);
+	fprintf(f, "%s== ", color ? C_BOLD : "");
+	put_clean(f, rs->rows[from].lab);
+	fprintf(f, "  %s%s\n", pts, color ? C_RESET : "");
+	for (size_t i = from; i < to; i++)
+		put_row(f, &rs->rows[i], color, raw);
+	fputc('\n', f);
+}
+
+static void put_notes(FILE *f, const char *notes)
+{
+	char *clean = report_clean(notes);
+	for (const char *line = clean; *line;) {
+		size_t len = strcspn(line, "\n");
+		fprintf(f, "note: %.*s\n", (int)len, line);
+		line += len + (line[len] == '\n');
+	}
+	free(clean);
+}
+
+static void put_total(FILE *f, const struct results *rs, bool color)
+{
+	double score = results_score(rs), max = results_max(rs);
+	char pts[80];
+	score_str(pts, sizeof pts, score, max);
+	fprintf(f, "%stotal: %s", color ? C_BOLD : "", pts);
+	/* No percentage of nothing: a run with no points has no ratio. */
+	if (max > 0 && isfinite(score))
+		fprintf(f, " (%.1f%%)", 100.0 * score / max);
+	fprintf(f, "%s\n", color ? C_RESET : "");
+}
+
+void report_text(FILE *f, const struct results *rs, bool color, bool raw)
+{
+	size_t from = 0;
+	/* Rows arrive in lab order, so a lab is a run of equal lab names. */
+	while (from < rs->n) {
+		size_t to = from + 1;
+		while (to < rs->n && same_lab(&rs->rows[from], &rs->rows[to]))
+			to++;
+		put_lab(f, rs, from, to, color, raw);
+		from = to;
+	}
+	put_notes(f, rs->notes);
+	put_total(f, rs, color);
+	fflush(f);
+}

@@ -1,0 +1,97 @@
+/* sandbox.h - runs one student command under every protection this machine
+ * offers, with a wall deadline, an output cap and nothing left behind.
+ *
+ * Interface:
+ *   sbx_init()          once at start: detect bwrap, become child subreaper,
+ *                       decide the uid student code runs as.
+ *   sbx_protections()   one line saying which protections are in force.
+ *   sbx_run(o, r)       runs o->argv; 0 = it ran (whatever the outcome),
+ *                       -1 = the grader could not run it (r->output says why).
+ *   sbx_result_free(r)  frees what sbx_run put in r.
+ *
+ * When the grader runs as root, student code runs as `nobody` (so that
+ * RLIMIT_NPROC binds) and sbx_run chowns the scratch folder to that user;
+ * every folder above scratch must be searchable by it (mode o+x).
+ * sbx_run assumes the grader starts no other child while it runs: every
+ * process descending from the grader and started during the run is killed.
+ */
+#ifndef SANDBOX_H
+#define SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct sbx_opts {
+	char *const *argv;        /* argv[0]: absolute path or found in PATH */
+	const char *cwd;          /* working folder (inside scratch); NULL = scratch */
+	char *const *env;         /* the whole environment given to the process (already
+	                             scrubbed by caller); NULL = {"PATH=/usr/bin:/bin", NULL} */
+	const char *scratch;      /* the only folder the process may write; must exist */
+	double timeout_s;         /* wall deadline; on expiry: diagnose, then kill the tree */
+	size_t output_cap;        /* bytes of stdout+stderr kept (combined, in order); 0 = 64 KiB */
+	long cpu_s;               /* RLIMIT_CPU, 0 = timeout_s*2+1 */
+	long mem_mb;              /* RLIMIT_AS in MiB, 0 = 4096 (Valgrind needs a lot; callers raise it) */
+	long max_procs;           /* processes/threads allowed (pids), 0 = 256 */
+	const char *const *student_files; /* basenames ("tasks.c") whose frames the timeout
+	                                     diagnosis shows; may be NULL */
+	bool diagnose;            /* on timeout, capture every thread's backtrace with gdb first */
+	const char *const *hidden; /* folders shown empty under bwrap (solutions/...); may be NULL */
+};
+
+struct sbx_result {
+	int exit_code;          /* exit status, or -1 when killed by a signal */
+	int term_signal;        /* the signal, or 0 */
+	bool timed_out;
+	bool output_truncated;  /* more output than output_cap arrived */
+	bool flooded;           /* so much output that the run was stopped */
+	char *output;           /* captured stdout+stderr, NUL-terminated, at most output_cap bytes */
+	char *diagnosis;        /* on timeout with diagnose: student-facing text, else NULL */
+	double wall_s;
+};
+
+void sbx_init(void);
+const char *sbx_protections(void);
+int sbx_run(const struct sbx_opts *o, struct sbx_result *r);
+void sbx_result_free(struct sbx_result *r);
+
+/* ---- internal: shared by sandbox.c and diagnose.c ---- */
+
+/* One process (or thread) seen in /proc. */
+struct sbx_proc {
+	pid_t pid, ppid;
+	char state;                   /* R, S, D, Z, T... */
+	char comm[32];
+	unsigned long long cpu;       /* user+system clock ticks */
+	unsigned long long start;     /* clock ticks after boot */
+};
+
+/* Parses a /proc/.../stat file; 0 on success. */
+int sbx_proc_read(const char *statpath, struct sbx_proc *p);
+
+struct sbx_procs {
+	struct sbx_proc *p;
+	size_t n, cap;
+};
+
+/* Every process descending from the grader that started at or after `since`
+ * (clock ticks after boot). Returns the count; out is reused between calls. */
+size_t sbx_descendants(unsigned long long since, struct sbx_procs *out);
+
+/* Tasks (threads included) that uid runs now, machine-wide: what RLIMIT_NPROC counts. */
+long sbx_count_tasks(uid_t uid);
+
+/* Student-facing text on a run that timed out after waited_s seconds.
+ * wait_ms(ctx, ms) must return after ms milliseconds; it drains the output
+ * meanwhile so that a writer blocked on a full pipe is not taken for a
+ * deadlock. */
+struct sbx_diag_in {
+	const struct sbx_procs *procs;
+	const char *const *student_files;
+	double waited_s;
+	void (*wait_ms)(void *ctx, int ms);
+	void *ctx;
+};
+char *sbx_diagnose(const struct sbx_diag_in *in);
+
+#endif /* SANDBOX_H */

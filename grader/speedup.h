@@ -1,0 +1,40 @@
+/* speedup.h - the statistics behind the speedup check, apart from any
+ * process running so they can be tested on made-up numbers.
+ *
+ * Interface:
+ *   median_of       median of n values (sorts a copy).
+ *   spread_of       (max - min) / median: how much the trials disagree.
+ *   effective_cpus  CPUs this process may use now: affinity mask, then the
+ *                   cgroup's CPU quota (v2 cpu.max, v1 cfs quota).
+ *   speedup_judge   the verdict from the trials, the target and the machine.
+ */
+#ifndef SPEEDUP_H
+#define SPEEDUP_H
+
+#include <stddef.h>
+#include "grader.h"
+
+#define TRIALS_MAX 64
+
+struct trials {
+	size_t n;
+	double ratio[TRIALS_MAX];    /* baseline / candidate, per interleaved pair */
+	double control[TRIALS_MAX];  /* control seq / control par, per pair (cpu) */
+	long inflight[TRIALS_MAX];   /* candidate's max tasks in flight, per run */
+};
+
+struct speedup_target {
+	bool cpu_bound;
+	double target;        /* sleep: the speedup; cpu: fraction of the control's */
+	long min_inflight;    /* sleep: tasks that must have run at once */
+	double cpus;          /* effective CPUs (cpu-bound only) */
+	double min_control;   /* below it the machine cannot show parallelism now */
+};
+
+double median_of(const double *v, size_t n);
+double spread_of(const double *v, size_t n);
+double effective_cpus(void);
+/* Sets *why (a heap string for the student) and returns the verdict. */
+enum verdict speedup_judge(const struct trials *t, const struct speedup_target *g, char **why);
+
+#endif /* SPEEDUP_H */
