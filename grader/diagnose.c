@@ -78,12 +78,44 @@ static void read_all(const char *dir, struct sbx_procs *out)
 		closedir(d);
 }
 
-static bool in_set(const char *mark, const struct sbx_procs *all, pid_t pid)
+static int by_pid(const void *a, const void *b)
 {
-	for (size_t i = 0; i < all->n; i++)
-		if (mark[i] && all->p[i].pid == pid)
-			return true;
-	return false;
+	pid_t x = ((const struct sbx_proc *)a)->pid, y = ((const struct sbx_proc *)b)->pid;
+	return (x > y) - (x < y);
+}
+
+static long index_of(const struct sbx_procs *all, pid_t pid)
+{
+	struct sbx_proc key = { .pid = pid };
+	const struct sbx_proc *hit = bsearch(&key, all->p, all->n, sizeof key, by_pid);
+	return hit ? hit - all->p : -1;
+}
+
+enum { UNKNOWN, OURS, NOT_OURS };
+
+/* Walks up the ppid chain from i until an answer, then writes that answer
+ * along the chain: each process is visited a bounded number of times, so a
+ * fork bomb's deep chain on a busy machine stays cheap. */
+static char settle(const struct sbx_procs *all, char *mark, size_t i, pid_t self)
+{
+	long j = (long)i;
+	char v = UNKNOWN;
+	for (size_t steps = 0; mark[j] == UNKNOWN && v == UNKNOWN; steps++) {
+		long up = all->p[j].ppid == self ? -1 : index_of(all, all->p[j].ppid);
+		if (all->p[j].ppid == self)
+			v = OURS;
+		else if (up < 0 || steps > all->n) /* gone, or init: or a loop from pid reuse */
+			v = NOT_OURS;
+		else
+			j = up;
+	}
+	v = v ? v : mark[j];
+	for (j = (long)i; j >= 0 && mark[j] == UNKNOWN;) {
+		mark[j] = v;
+		/* Stop below the grader: it and its ancestors are never ours. */
+		j = all->p[j].ppid == self ? -1 : index_of(all, all->p[j].ppid);
+	}
+	return v;
 }
 
 size_t sbx_descendants(unsigned long long since, struct sbx_procs *out)
@@ -91,18 +123,11 @@ size_t sbx_descendants(unsigned long long since, struct sbx_procs *out)
 	struct sbx_procs all = { 0 };
 	pid_t self = getpid();
 	read_all("/proc", &all);
+	qsort(all.p, all.n, sizeof *all.p, by_pid);
 	char *mark = calloc(all.n + 1, 1);
-	bool grew = true;
-	/* Closure over ppid links: a fork bomb's chain is deep, so repeat until stable. */
-	while (grew) {
-		grew = false;
-		for (size_t i = 0; i < all.n; i++)
-			if (!mark[i] && (all.p[i].ppid == self || in_set(mark, &all, all.p[i].ppid)))
-				mark[i] = grew = true;
-	}
 	out->n = 0;
-	for (size_t i = 0; i < all.n; i++)
-		if (mark[i] && all.p[i].start >= since)
+	for (size_t i = 0; mark && i < all.n; i++)
+		if (settle(&all, mark, i, self) == OURS && all.p[i].start >= since)
 			procs_push(out, &all.p[i]);
 	free(mark);
 	free(all.p);
@@ -213,7 +238,10 @@ static bool read_until(int fd, char *buf, size_t cap, double deadline)
 	for (;;) {
 		struct pollfd pf = { fd, POLLIN, 0 };
 		double left = deadline - now_s();
-		if (left <= 0 || poll(&pf, 1, (int)(left * 1000) + 1) == 0)
+		int ready = left > 0 ? poll(&pf, 1, (int)(left * 1000) + 1) : 0;
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready == 0)
 			return false;
 		ssize_t n = read(fd, chunk, sizeof chunk);
 		if (n < 0 && errno == EINTR)

@@ -14,6 +14,20 @@
 #define STUDENT_FILE_MAX (1 << 20) /* a bigger "source file" is not source */
 #define BUILD_LOG_LINES 40         /* the first errors are the ones that matter */
 
+/* ---- the check kinds a spec may name ---- */
+
+static const struct { const char *kind; check_fn *fn; } kinds[] = {
+	{ "unit", check_unit }, { "races", check_races }, { "speedup", check_speedup },
+};
+
+check_fn *check_kind(const char *kind)
+{
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strcmp(kinds[i].kind, kind) == 0)
+			return kinds[i].fn;
+	return NULL;
+}
+
 /* ---- spec access ---- */
 
 const char *spec_str(json_t *obj, const char *key, const char *dflt)

@@ -22,18 +22,6 @@ struct outputs {
 	bool autolab, color;
 };
 
-static const struct { const char *kind; check_fn *fn; } kinds[] = {
-	{ "unit", check_unit }, { "races", check_races }, { "speedup", check_speedup },
-};
-
-check_fn *check_kind(const char *kind)
-{
-	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-		if (strcmp(kinds[i].kind, kind) == 0)
-			return kinds[i].fn;
-	return NULL;
-}
-
 static void usage(void)
 {
 	fputs("usage: grader --root DIR [--lab NN[,NN...]] [--submission DIR] [--check NAME]\n"

@@ -265,8 +265,11 @@ static char **bwrap_argv(const struct run *run)
 	strv_push(&v, &n, "--tmpfs");
 	strv_push(&v, &n, "/tmp");
 	for (size_t i = 0; hidden && hidden[i]; i++) {
-		strv_push(&v, &n, "--tmpfs");
-		strv_push(&v, &n, hidden[i]);
+		struct stat st; /* bwrap cannot make a missing folder in a read-only root */
+		if (stat(hidden[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			strv_push(&v, &n, "--tmpfs");
+			strv_push(&v, &n, hidden[i]);
+		}
 	}
 	if (run->o->scratch) {
 		const char *bind[] = { "--bind", run->o->scratch, run->o->scratch };
@@ -287,7 +290,9 @@ static int chown_one(const char *path, const struct stat *st, int flag, struct F
 {
 	(void)flag;
 	(void)ftw;
-	if (st->st_uid == S.uid && st->st_gid == S.gid)
+	/* A hard link may be a student's trap to own a system file (no
+	 * protected_hardlinks): leave it, and never follow a symlink (FTW_PHYS). */
+	if ((st->st_uid == S.uid && st->st_gid == S.gid) || (S_ISREG(st->st_mode) && st->st_nlink > 1))
 		return 0;
 	return lchown(path, S.uid, S.gid);
 }

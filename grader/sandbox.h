@@ -3,15 +3,26 @@
  *
  * Interface:
  *   sbx_init()          once at start: detect bwrap, become child subreaper,
- *                       decide the uid student code runs as.
+ *                       decide the uid student code runs as. sbx_run calls it
+ *                       if nobody did.
  *   sbx_protections()   one line saying which protections are in force.
  *   sbx_run(o, r)       runs o->argv; 0 = it ran (whatever the outcome),
  *                       -1 = the grader could not run it (r->output says why).
  *   sbx_result_free(r)  frees what sbx_run put in r.
  *
+ * Protections: bubblewrap when it starts here (read-only root, writable
+ * scratch, private /tmp and /dev/shm, no network, own pid and ipc
+ * namespaces); rlimits (CPU, address space, 64 MiB files, 256 open files, no
+ * core, RLIMIT_NPROC); a pids cgroup when the grader may make one (root);
+ * stdin /dev/null; own session. GRADER_NO_BWRAP=1 forces the fallback without
+ * bwrap, GRADER_NO_CGROUP=1 the one without a cgroup (both for tests).
+ *
  * When the grader runs as root, student code runs as `nobody` (so that
  * RLIMIT_NPROC binds) and sbx_run chowns the scratch folder to that user;
  * every folder above scratch must be searchable by it (mode o+x).
+ * Under bwrap the program must live in scratch or outside /tmp: the sandbox's
+ * /tmp is empty. bwrap reports death by signal N as exit 128+N, so under it
+ * an exit status of 129..159 reads as a signal.
  * sbx_run assumes the grader starts no other child while it runs: every
  * process descending from the grader and started during the run is killed.
  */

@@ -193,6 +193,23 @@ START_TEST(test_sandbox_cwd_and_scratch_writable)
 }
 END_TEST
 
+START_TEST(test_sandbox_relative_program_from_cwd)
+{
+	char path[600];
+	snprintf(path, sizeof path, "%s/rel.sh", scratch);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("#!/bin/sh\necho \"rel $1\"\n", f);
+	fclose(f);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+	char *argv[] = { "./rel.sh", "arg", NULL };
+	struct sbx_result r;
+	ck_assert_int_eq(run(argv, 10, &r), 0);
+	ck_assert_str_eq(r.output, "rel arg\n");
+	sbx_result_free(&r);
+}
+END_TEST
+
 START_TEST(test_sandbox_missing_program_is_grader_error)
 {
 	char *argv[] = { "no-such-program-xyz", NULL };
@@ -415,7 +432,7 @@ START_TEST(test_sandbox_hidden_folder_empty)
 	char line[2 * PATH_MAX];
 	snprintf(line, sizeof line, "ls %s; cat %s/deadlock.c | head -1", fixtures, fixtures);
 	char *argv[] = { "sh", "-c", line, NULL };
-	const char *hidden[] = { fixtures, NULL };
+	const char *hidden[] = { fixtures, "/no/such/folder", NULL };
 	struct sbx_opts o = { .argv = argv, .scratch = scratch, .timeout_s = 10, .hidden = hidden };
 	struct sbx_result r;
 	ck_assert_int_eq(sbx_run(&o, &r), 0);
@@ -498,6 +515,7 @@ int main(void)
 		{ "Core", test_sandbox_stdin_is_eof },
 		{ "Core", test_sandbox_env_exactly_given },
 		{ "Core", test_sandbox_cwd_and_scratch_writable },
+		{ "Core", test_sandbox_relative_program_from_cwd },
 		{ "Core", test_sandbox_missing_program_is_grader_error },
 		{ "Core", test_sandbox_closed_stdout_still_waited },
 		{ "Core", test_sandbox_protections_line },

@@ -4,6 +4,7 @@
  * every skeleton less and fail what it must, every mutant be caught by the
  * check named for it. Runs the real grader binary on real submissions. */
 #include <check.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <jansson.h>
@@ -82,35 +83,34 @@ static int grade(const char *lab, const char *submission, const char *checks, js
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* The row of results.json whose name is "<lab> <check>..." for an id. */
-static json_t *find_row(json_t *results, const char *lab, const char *id, char **name)
+/* Whether a results row belongs to an id of the table: "races" names the
+ * row of that check, "unit" every row of the check, "unit/test_x" one row. */
+static bool row_matches(json_t *t, const char *lab, const char *id)
 {
-	size_t i;
-	json_t *t;
-	json_array_foreach(json_object_get(results, "tests"), i, t) {
-		json_t *extra = json_object_get(t, "extra_data");
-		const char *row_id = json_string_value(json_object_get(extra, "id"));
-		const char *row_lab = json_string_value(json_object_get(extra, "lab"));
-		if (row_id && row_lab && strcmp(row_id, id) == 0 && strcmp(row_lab, lab) == 0) {
-			*name = (char *)json_string_value(json_object_get(t, "name"));
-			return t;
-		}
-	}
-	return NULL;
+	json_t *extra = json_object_get(t, "extra_data");
+	const char *row_id = json_string_value(json_object_get(extra, "id"));
+	const char *row_lab = json_string_value(json_object_get(extra, "lab"));
+	size_t len = strlen(id);
+	return row_id && row_lab && strcmp(row_lab, lab) == 0 && strncmp(row_id, id, len) == 0 &&
+	       (row_id[len] == '\0' || row_id[len] == '/');
 }
 
 static void assert_rows(json_t *results, const char *lab, json_t *ids, const char *status)
 {
-	size_t i;
-	json_t *id;
+	size_t i, k;
+	json_t *id, *t;
 	json_array_foreach(ids, i, id) {
-		char *name = NULL;
-		json_t *t = find_row(results, lab, json_string_value(id), &name);
-		ck_assert_msg(t, "%s: no row %s in the results", lab, json_string_value(id));
-		const char *got = json_string_value(json_object_get(t, "status"));
-		ck_assert_msg(strcmp(got, status) == 0, "%s: %s should have %s but %s:\n%s", lab,
-		              json_string_value(id), status, got,
-		              json_string_value(json_object_get(t, "output")));
+		int found = 0;
+		json_array_foreach(json_object_get(results, "tests"), k, t) {
+			if (!row_matches(t, lab, json_string_value(id)))
+				continue;
+			found++;
+			const char *got = json_string_value(json_object_get(t, "status"));
+			ck_assert_msg(strcmp(got, status) == 0, "%s: %s should have %s but %s:\n%s",
+			              lab, json_string_value(json_object_get(t, "name")), status, got,
+			              json_string_value(json_object_get(t, "output")));
+		}
+		ck_assert_msg(found, "%s: no row %s in the results", lab, json_string_value(id));
 	}
 }
 
@@ -149,17 +149,20 @@ START_TEST(test_selftest_skeleton_fails_what_it_must)
 END_TEST
 
 /* The checks a mutant's expected failures belong to: "unit,races". */
-static char *checks_of(json_t *ids)
+static char *checks_of(json_t *fail, json_t *pass)
 {
 	char *list = NULL;
 	size_t i;
-	json_t *id;
+	json_t *id, *ids = json_array();
+	json_array_extend(ids, fail);
+	json_array_extend(ids, pass);
 	json_array_foreach(ids, i, id) {
 		char check[64];
 		sscanf(json_string_value(id), "%63[^/]", check);
 		if (!list || !strstr(list, check))
 			strappend(&list, "%s%s", list ? "," : "", check);
 	}
+	json_decref(ids);
 	return list;
 }
 
@@ -174,9 +177,11 @@ START_TEST(test_selftest_mutant_caught)
 	                      r->lab, dir, r->lab, r->lab, patch);
 	ck_assert_msg(system(cmd) == 0, "mutant %s does not apply: %s", patch, cmd);
 	json_t *res, *must_fail = json_object_get(r->mutant, "must_fail");
-	char *checks = checks_of(must_fail);
+	json_t *must_pass = json_object_get(r->mutant, "must_pass");
+	char *checks = checks_of(must_fail, must_pass);
 	int code = grade(r->lab, dir, checks, &res);
 	assert_rows(res, r->lab, must_fail, "failed");
+	assert_rows(res, r->lab, must_pass, "passed");
 	ck_assert_int_eq(code, 1);
 	char *rm = xasprintf("rm -rf %s", dir);
 	ck_assert_int_eq(system(rm), 0);

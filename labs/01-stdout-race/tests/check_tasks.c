@@ -24,8 +24,8 @@
 #include "tasks.h"
 
 #define NTHREADS 16		/* threads released together by a barrier */
-#define PER_THREAD 8		/* tasks each thread runs, one after the other */
-#define NTASKS (NTHREADS * PER_THREAD)
+#define LINE_TASKS 64		/* tasks per round of the line tests */
+#define COUNTER_TASKS 128	/* tasks per round of the counter test */
 #define WHOLE_ROUNDS 3		/* rounds of each test: a fresh board each round */
 #define ORDER_ROUNDS 2
 #define COUNTER_ROUNDS 2
@@ -112,6 +112,7 @@ static void sink_free(struct sink *s)
 struct round {
 	struct board *b;
 	pthread_barrier_t start;
+	int ntasks;
 	int work_ms;
 };
 
@@ -127,14 +128,14 @@ static void *worker_main(void *p)
 
 	if (rc != 0 && rc != PTHREAD_BARRIER_SERIAL_THREAD)
 		posix_error(rc, "pthread_barrier_wait");
-	for (int k = 0; k < PER_THREAD; k++)
-		task_run(w->r->b, k * NTHREADS + w->t, w->r->work_ms);
+	for (int id = w->t; id < w->r->ntasks; id += NTHREADS)
+		task_run(w->r->b, id, w->r->work_ms);
 	return NULL;
 }
 
-/* Runs NTASKS tasks on a fresh board writing to fd, NTHREADS threads
+/* Runs tasks 0..ntasks-1 on a fresh board writing to fd, NTHREADS threads
  * released together; returns board_finished() once all are joined. */
-static int run_round(int fd, int work_ms)
+static int run_round(int fd, int ntasks, int work_ms)
 {
 	pthread_t tids[NTHREADS];
 	struct worker workers[NTHREADS];
@@ -142,6 +143,7 @@ static int run_round(int fd, int work_ms)
 	int rc, finished;
 
 	r.b = board_new(fd);
+	r.ntasks = ntasks;
 	r.work_ms = work_ms;
 	rc = pthread_barrier_init(&r.start, NULL, NTHREADS);
 	if (rc != 0)
@@ -162,7 +164,7 @@ static int run_round(int fd, int work_ms)
 static void run_round_into(struct sink *s, int work_ms)
 {
 	sink_open(s, 1);
-	run_round(s->wfd, work_ms);
+	run_round(s->wfd, LINE_TASKS, work_ms);
 	sink_close(s);
 }
 
@@ -225,8 +227,8 @@ static int parse_line(const char *s, size_t n, long *id)
 
 /* What one round printed: for each task and kind, how often and where. */
 struct lines {
-	int count[NTASKS][NKINDS];
-	int first[NTASKS][NKINDS];	/* line number (from 1) of the first one */
+	int count[LINE_TASKS][NKINDS];
+	int first[LINE_TASKS][NKINDS];	/* line number (from 1) of the first one */
 	char torn[256];			/* the first bad line, or "" */
 };
 
@@ -250,17 +252,17 @@ static void scan_lines(const struct sink *s, struct lines *L)
 				 "torn line %s: no newline at the end of the output", q);
 		else if (k < 0)
 			snprintf(L->torn, sizeof(L->torn), "torn line %s (line %d)", q, lineno);
-		else if (id >= NTASKS)
+		else if (id >= LINE_TASKS)
 			snprintf(L->torn, sizeof(L->torn),
 				 "line %s (line %d): no task has that id, ids go from 0 to %d",
-				 q, lineno, NTASKS - 1);
+				 q, lineno, LINE_TASKS - 1);
 		else if (L->count[id][k]++ == 0)
 			L->first[id][k] = lineno;
 		p += n + 1;
 	}
 	if (s->overflow)
 		snprintf(L->torn, sizeof(L->torn),
-			 "the board wrote more than %d bytes for %d tasks", SINK_MAX, NTASKS);
+			 "the board wrote more than %d bytes for %d tasks", SINK_MAX, LINE_TASKS);
 }
 
 /* ---- tests ---- */
@@ -340,7 +342,7 @@ START_TEST(test_tasks_lines_whole)
 		sink_free(&s);
 		ck_assert_msg(L->torn[0] == '\0', "%s, round %d of %d (%d threads at once)",
 			      L->torn, round, WHOLE_ROUNDS, NTHREADS);
-		for (int id = 0; id < NTASKS; id++) {
+		for (int id = 0; id < LINE_TASKS; id++) {
 			for (int k = 0; k < NKINDS; k++) {
 				ck_assert_msg(L->count[id][k] == 1,
 					      "line \"Task %d: %s\" appeared %d times, expected once "
@@ -364,7 +366,7 @@ START_TEST(test_tasks_start_before_finish)
 		sink_free(&s);
 		/* Torn or missing lines are test_tasks_lines_whole's business:
 		 * judge the order of the tasks whose two lines both came out. */
-		for (int id = 0; id < NTASKS; id++) {
+		for (int id = 0; id < LINE_TASKS; id++) {
 			int st = L->first[id][STARTING], fin = L->first[id][FINISHING];
 
 			ck_assert_msg(st == 0 || fin == 0 || st < fin,
@@ -382,12 +384,12 @@ START_TEST(test_tasks_counter_exact)
 	int fd = harness_devnull();
 
 	for (int round = 1; round <= COUNTER_ROUNDS; round++) {
-		int finished = run_round(fd, 0);
+		int finished = run_round(fd, COUNTER_TASKS, 0);
 
-		ck_assert_msg(finished == NTASKS,
+		ck_assert_msg(finished == COUNTER_TASKS,
 			      "finished counter is %d, expected %d: increments were lost "
 			      "(round %d of %d, %d threads at once)",
-			      finished, NTASKS, round, COUNTER_ROUNDS, NTHREADS);
+			      finished, COUNTER_TASKS, round, COUNTER_ROUNDS, NTHREADS);
 	}
 	Close(fd);
 }
