@@ -273,13 +273,24 @@ int lab_run(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
 	const char *names[16] = { 0 };
 	for (size_t i = 0; i < json_array_size(files) && i < 15; i++)
 		names[i] = json_string_value(json_array_get(files, i));
+	/* The project (solutions, hidden tests) and every submission of a batch
+	 * are out of sight: the staged copy holds all the student code may read. */
+	char *batch = xstrdup(ctx->opt->submission), *slash = strrchr(batch, '/');
+	if (slash)
+		*slash = '\0'; /* the folder of all submissions, in batch grading */
+	bool hide_batch = slash && slash != batch &&
+	                  strncmp(ctx->scratch, batch, strlen(batch)) != 0;
+	const char *hidden[] = { ctx->opt->root, ctx->opt->submission,
+	                         hide_batch ? batch : NULL, NULL };
 	struct sbx_opts o = {
 		.argv = argv, .cwd = ctx->labdir, .env = env, .scratch = ctx->scratch,
+		.hidden = hidden,
 		.timeout_s = timeout_s, .mem_mb = (long)spec_num(ctx->spec, "mem_mb", 0),
 		.student_files = names, .diagnose = true,
 	};
 	int rc = sbx_run(&o, r);
 	strv_free(env);
+	free(batch);
 	return rc;
 }
 
