@@ -4,7 +4,7 @@
 #              [CHECK=name] [SEED=n] [RAW=1] [AUTOLAB=1]   grade (the main job)
 #   make test                       the project's own proof
 #   make skeletons                  regenerate labs/*/ student files from solutions/
-#   make coverage [LAB=NN]          gcov: which lines the tests reach
+#   make coverage [LAB=NN] [SUBMISSION=DIR]   gcov: which lines the tests reach
 #   make deps                       install the Debian packages (sudo when not root)
 #   make clean
 
@@ -66,6 +66,22 @@ check-skeletons:
 	  awk -f grader/skeleton.awk $$f | cmp -s - $$out || \
 	    { echo "$$out is out of sync with $$f: run 'make skeletons'"; rc=1; }; \
 	done; exit $$rc
+
+# ---- coverage: which lines of the student files the lab's tests reach ----
+# LAB=NN picks labs (all by default); SUBMISSION=DIR measures DIR's files
+# (SUBMISSION=solutions: the instructor's proof that the tests are not shallow).
+COV_LABS = $(notdir $(wildcard $(if $(LAB),labs/$(LAB) labs/$(LAB)-* labs/0$(LAB)-*,labs/[0-9]*)))
+COV_SRC := $(BUILD)/coverage-src
+coverage: deps
+	@for lab in $(COV_LABS); do \
+	  dir=labs/$$lab; \
+	  if [ -n "$(SUBMISSION)" ]; then \
+	    dir=$(COV_SRC)/labs/$$lab; rm -rf $(COV_SRC); mkdir -p $(COV_SRC)/labs; \
+	    cp -r common $(COV_SRC)/ && cp -r labs/$$lab $$dir && cp $(SUBMISSION)/$$lab/*.c $$dir/ || exit 1; \
+	  fi; \
+	  echo "== coverage of $$lab$(if $(SUBMISSION), from $(SUBMISSION))"; \
+	  $(MAKE) --no-print-directory -s -C $$dir BUILD=$(abspath $(BUILD)) ROOT=$(CURDIR) coverage || exit 1; \
+	done
 
 # ---- the project's proof ----
 test: $(GRADER) $(UNIT_TESTS) check-skeletons

@@ -7,6 +7,7 @@
 #                   (CHAOS_SEED=N replays seed N, CHAOS_SEED=0 runs without chaos)
 #   make helgrind   run the race scenario under Helgrind, raw report
 #   make bench      one sequential and one concurrent run of the benchmark
+#   make coverage   gcov: which lines of the student files the tests reach
 #
 # The grader builds the lab with these same rules, so what compiles for you
 # compiles for the grader.
@@ -32,13 +33,22 @@ HARNESS_OBJ := $(patsubst %.c,$(OUT)/%.o,$(HARNESS))
 .DEFAULT_GOAL := all
 all: $(addprefix $(OUT)/,$(PROGRAMS))
 
-$(OUT)/common/%.o: $(COMMON_DIR)/%.c $(COMMON_DIR)/common.h
+$(OUT)/common/%.o: $(COMMON_DIR)/%.c $(wildcard $(COMMON_DIR)/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(OUT)/%.o: %.c $(wildcard *.h) $(COMMON_DIR)/common.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# A program links its own object, the student's code, the harness and common/;
+# a test program (tests/check_NAME.c) links Check too. A lab adds a rule only
+# for a program that must not link the student's code (its baseline).
+$(OUT)/check_%: $(OUT)/tests/check_%.o $(STUDENT_OBJ) $(HARNESS_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+$(OUT)/%: $(OUT)/%.o $(STUDENT_OBJ) $(HARNESS_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 clean:
 	rm -rf $(OUT)
@@ -61,3 +71,15 @@ helgrind: $(OUT)/$(RACE_PROGRAM)
 bench: $(OUT)/$(BENCH_BASELINE) $(OUT)/$(BENCH_PROGRAM)
 	$(OUT)/$(BENCH_BASELINE) $(BENCH_ARGS)
 	$(OUT)/$(BENCH_PROGRAM) $(BENCH_ARGS)
+
+# Coverage runs the tests in one process (CK_FORK=no): a forked test child
+# that fails writes no coverage data (TOOLCHAIN.md). `timeout` stands in for
+# Check's per-test timeouts, which fork mode alone provides.
+COV_OUT := $(BUILD)/coverage/labs/$(LAB)
+coverage:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/coverage \
+	  EXTRA_CFLAGS="--coverage -O0" EXTRA_LDFLAGS=--coverage $(COV_OUT)/$(TEST_PROGRAM)
+	@find $(COV_OUT) -name '*.gcda' -delete
+	-CK_FORK=no CHAOS_SEED=$(CHAOS_SEED) timeout 120 $(COV_OUT)/$(TEST_PROGRAM)
+	gcovr --root . --object-directory $(COV_OUT) $(addprefix --filter ,$(STUDENT)) \
+	  --branches --print-summary $(COV_OUT) $(GCOVR_ARGS)

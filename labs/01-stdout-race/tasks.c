@@ -1,8 +1,7 @@
 /* tasks.c - a board on which tasks running in threads print their lines and
  * count themselves finished. Each line is put together piece by piece in the
  * board, like Python's print() does, and sent to the board's fd when its
- * newline lands.
- */
+ * newline lands. */
 #include "tasks.h"
 
 #include <stdio.h>

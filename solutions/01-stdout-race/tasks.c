@@ -1,14 +1,12 @@
 /* tasks.c - a board on which tasks running in threads print their lines and
  * count themselves finished. Each line is put together piece by piece in the
  * board, like Python's print() does, and sent to the board's fd when its
- * newline lands.
+ * newline lands. */
 // BEGIN SOLUTION
- *
- * Locking: b->lock guards the line being assembled and the finished counter.
+/* Locking: b->lock guards the line being assembled and the finished counter.
  * It is held for one whole line, or one update of the counter, and never
- * across work_sleep_ms(), so the tasks' work still overlaps.
+ * across work_sleep_ms(), so the tasks' work still overlaps. */
 // END SOLUTION
- */
 #include "tasks.h"
 
 #include <stdio.h>
