@@ -72,6 +72,12 @@ bench: $(OUT)/$(BENCH_BASELINE) $(OUT)/$(BENCH_PROGRAM)
 	$(OUT)/$(BENCH_BASELINE) $(BENCH_ARGS)
 	$(OUT)/$(BENCH_PROGRAM) $(BENCH_ARGS)
 
+# ThreadSanitizer build of one program (make tsan/race_scenario): the races
+# check's fallback where Valgrind is missing.
+tsan/%:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/tsan \
+	  EXTRA_CFLAGS="-fsanitize=thread -O1" EXTRA_LDFLAGS=-fsanitize=thread $(BUILD)/tsan/labs/$(LAB)/$*
+
 # Coverage runs the tests in one process (CK_FORK=no): a forked test child
 # that fails writes no coverage data (TOOLCHAIN.md). `timeout` stands in for
 # Check's per-test timeouts, which fork mode alone provides.

@@ -15,6 +15,7 @@ struct outcome {
 	bool seen;
 	bool passed;
 	char *message; /* Check's message, with its file:line */
+	int timeout;   /* k: the k-th test of the log that timed out; 0: it did not */
 };
 
 static const char *child_text(xmlNode *n, const char *name)
@@ -50,6 +51,11 @@ static void read_test(xmlNode *t, const char *check, struct result *rows, size_t
 		const char *fn = child_text(t, "fn"), *msg = child_text(t, "message");
 		out[i].message = xasprintf("%s%s%s", msg ? msg : "no message",
 		                           fn ? " (at " : "", fn ? fn : "");
+		if (msg && strstr(msg, "Test timeout expired")) {
+			out[i].timeout = 1; /* its rank among the log's timeouts */
+			for (size_t j = 0; j < n; j++)
+				out[i].timeout += j != (size_t)i && out[j].timeout > 0;
+		}
 		if (fn)
 			strappend(&out[i].message, ")");
 	}
@@ -71,6 +77,23 @@ static long read_log(const char *path, const char *check, struct result *rows,
 				read_test(t, check, rows, n, out, &unknown);
 	xmlFreeDoc(doc);
 	return unknown;
+}
+
+/* Adds the k-th block of the sandbox's stuck text to the k-th test that
+ * timed out: tests run one at a time, so the k-th diagnosed was the k-th to
+ * run long (one that ran long and then passed would shift this; rare). */
+static void add_stuck(char **message, const char *stuck, int k)
+{
+	const char *b = stuck, *end;
+	for (int i = 1; b && i < k; i++)
+		b = strstr(b + 1, SBX_STUCK_HEAD);
+	if (!b || k < 1)
+		return;
+	end = strstr(b + 1, SBX_STUCK_HEAD);
+	size_t len = end ? (size_t)(end - b) : strlen(b);
+	while (len > 0 && b[len - 1] == '\n')
+		len--;
+	strappend(message, "\n%.*s", (int)len, b);
 }
 
 /* Why the tests the log does not mention did not report. */
@@ -99,12 +122,60 @@ static void fail_row(struct lab_ctx *ctx, struct result *row, const char *check,
 	row->replay = lab_replay(ctx, check, seed);
 }
 
-/* Runs the suite under one seed; fails the rows it sees fail. 0, or -1 fault. */
-static int run_seed(struct lab_ctx *ctx, json_t *check, long seed,
-                    struct result *rows, size_t n)
+/* What one run of the suite came to. */
+enum seed_end { SEED_DONE, SEED_HUNG, SEED_FAULT, SEED_MISMATCH };
+
+/* The log passed every test, but the program then failed: Check's own exit
+ * code disagrees, so something ran after the tests (a destructor, atexit). */
+static bool exit_disagrees(const struct sbx_result *r, const struct outcome *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!out[i].seen || !out[i].passed)
+			return false;
+	return r->exit_code != 0 || r->term_signal != 0;
+}
+
+/* Fails the rows this seed's log fails; a row passes only while no seed failed it. */
+static void judge_seed(struct lab_ctx *ctx, json_t *check, long seed, struct result *rows,
+                       size_t n, struct outcome *out, const struct sbx_result *r)
 {
 	const char *name = spec_str(check, "name", "unit");
-	double timeout_s = spec_num(check, "timeout_s", 60);
+	json_t *tests = json_object_get(check, "tests");
+	char *missing = missing_reason(r, spec_num(check, "timeout_s", 60));
+	char *late = exit_disagrees(r, out, n) ? xasprintf("Every test passed, then the test "
+		"program failed (exit code %d, signal %d): something in your code ran after the "
+		"tests and broke, or tried to end the run early.", r->exit_code, r->term_signal) : NULL;
+	for (size_t i = 0; i < n; i++) {
+		json_t *test = json_object_get(tests, strchr(rows[i].id, '/') + 1);
+		if (rows[i].verdict == V_FAIL)
+			continue; /* an earlier seed already failed it */
+		if (!out[i].seen) {
+			fail_row(ctx, &rows[i], name, test, seed, missing);
+		} else if (!out[i].passed) {
+			add_stuck(&out[i].message, r->stuck, out[i].timeout);
+			fail_row(ctx, &rows[i], name, test, seed, out[i].message);
+		} else if (late) {
+			fail_row(ctx, &rows[i], name, test, seed, late);
+		} else {
+			row_set(&rows[i], V_PASS, xasprintf("passed under every seed up to %ld", seed));
+		}
+	}
+	free(missing);
+	free(late);
+}
+
+static bool any_timeout(const struct outcome *out, size_t n, const struct sbx_result *r)
+{
+	for (size_t i = 0; i < n; i++)
+		if (out[i].timeout > 0)
+			return true;
+	return r->timed_out;
+}
+
+/* Runs the suite under one seed and judges the rows by its log. */
+static enum seed_end run_seed(struct lab_ctx *ctx, json_t *check, long seed,
+                              struct result *rows, size_t n)
+{
 	char *log = xasprintf("%s/unit.%ld.xml", ctx->scratch, seed);
 	char *env[] = {
 		xasprintf("CHAOS_SEED=%ld", seed), xstrdup("CK_FORK=yes"),
@@ -115,31 +186,32 @@ static int run_seed(struct lab_ctx *ctx, json_t *check, long seed,
 	char *argv[] = { prog, NULL };
 	struct sbx_result r;
 	struct outcome *out = calloc(n, sizeof *out);
-	int rc = lab_run(ctx, argv, env, timeout_s, &r);
-	long unknown = rc < 0 ? 0 : read_log(log, name, rows, n, out);
-	json_t *tests = json_object_get(check, "tests");
-	char *missing = rc < 0 ? NULL : missing_reason(&r, timeout_s);
-
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		json_t *test = json_object_get(tests, strchr(rows[i].id, '/') + 1);
-		if (rows[i].verdict == V_FAIL)
-			continue; /* an earlier seed already failed it */
-		if (!out[i].seen)
-			fail_row(ctx, &rows[i], name, test, seed, missing);
-		else if (!out[i].passed)
-			fail_row(ctx, &rows[i], name, test, seed, out[i].message);
-		else
-			row_set(&rows[i], V_PASS, xstrdup("passed under every seed"));
+	enum seed_end end = SEED_FAULT;
+	/* A hung test is diagnosed before Check kills it; gdb leaves it in time. */
+	ctx->stuck_s = 0.6 * spec_num(check, "test_timeout_s", 5);
+	int rc = lab_run(ctx, argv, env, spec_num(check, "timeout_s", 60), &r);
+	ctx->stuck_s = 0;
+	if (rc == 0 && read_log(log, spec_str(check, "name", "unit"), rows, n, out) > 0) {
+		end = SEED_MISMATCH;
+	} else if (rc == 0) {
+		judge_seed(ctx, check, seed, rows, n, out, &r);
+		end = any_timeout(out, n, &r) ? SEED_HUNG : SEED_DONE;
 	}
-	if (rc == 0 && unknown > 0)
-		rc = -2;
 	for (size_t i = 0; i < n; i++)
 		free(out[i].message);
 	for (char **e = env; *e; e++)
 		free(*e);
-	free(out); free(missing); free(log); free(prog);
+	free(out); free(log); free(prog);
 	sbx_result_free(&r);
-	return rc;
+	return end;
+}
+
+/* Rows still passing when a hang cut the seeds short say how far they got. */
+static void note_skipped(struct result *rows, size_t n, long seed)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].verdict == V_PASS)
+			strappend(&rows[i].output, "; later seeds were skipped after seed %ld hung", seed);
 }
 
 void check_unit(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t n)
@@ -151,17 +223,18 @@ void check_unit(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t 
 	size_t i;
 	json_t *seed;
 	json_array_foreach(seeds, i, seed) {
-		int rc = run_seed(ctx, check, (long)json_integer_value(seed), rows, n);
-		if (rc == -1) {
+		long s = (long)json_integer_value(seed);
+		enum seed_end end = run_seed(ctx, check, s, rows, n);
+		if (end == SEED_FAULT)
 			rows_fail(rows, n, V_ERROR, "The grader could not run the test program.");
-			break;
-		}
-		if (rc == -2) {
-			/* Only harness code names tests: a mismatch is the lab's fault. */
+		if (end == SEED_MISMATCH) /* only harness code names tests: the lab's fault */
 			rows_fail(rows, n, V_ERROR, "The test program ran tests the lab's spec does "
 			          "not list: the spec and the tests disagree.");
+		/* A hang repeats under every seed: waiting for it again teaches nothing. */
+		if (end == SEED_HUNG && i + 1 < json_array_size(seeds))
+			note_skipped(rows, n, s);
+		if (end != SEED_DONE)
 			break;
-		}
 	}
 	json_decref(one);
 }

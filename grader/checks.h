@@ -40,6 +40,9 @@ double spec_num(json_t *obj, const char *key, double dflt);
 char *lab_program(struct lab_ctx *ctx, const char *name);
 /* The command that replays this check; seed < 0 for none. */
 char *lab_replay(struct lab_ctx *ctx, const char *check, long seed);
+/* Where Valgrind is missing, the races check runs ThreadSanitizer instead. */
+bool valgrind_available(void);
+void races_tsan(struct lab_ctx *ctx, json_t *check, struct result *row);
 /* Fails every row with the same message. */
 void rows_fail(struct result *rows, size_t n, enum verdict v, const char *msg);
 /* Sets a row's verdict and score (full on pass, none otherwise). */

@@ -1,10 +1,10 @@
-/* diagnose.c - says why a run timed out: reads the process tree from /proc,
- * tells blocked threads from running ones, and names the student's frames in
- * each thread's backtrace (taken with gdb) so the student knows where to look. */
+/* diagnose.c - says why a run hangs (it timed out, or a test is stuck): picks
+ * the processes to look at, tells blocked threads from running ones, and
+ * names the student's frames in each thread's backtrace (taken with gdb) so
+ * the student knows where to look. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -16,153 +16,15 @@
 #include <time.h>
 #include <unistd.h>
 #include "grader.h"
-#include "sandbox.h"
+#include "sandbox_int.h"
 
 #define GDB_TIMEOUT_S 10
 #define GDB_OUTPUT_MAX (256 * 1024)
 #define MAX_TARGETS 3
-#define MAX_LINES 12
-
-/* ---- reading /proc ---- */
-
-int sbx_proc_read(const char *statpath, struct sbx_proc *p)
-{
-	char buf[1024];
-	unsigned long ut, st;
-	int fd = open(statpath, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	/* comm may hold spaces and parentheses: it ends at the last ')'. */
-	char *open_paren = n > 0 ? (buf[n] = 0, strchr(buf, '(')) : NULL;
-	char *close_paren = open_paren ? strrchr(open_paren, ')') : NULL;
-	if (!close_paren)
-		return -1;
-	p->pid = atoi(buf);
-	snprintf(p->comm, sizeof p->comm, "%.*s", (int)(close_paren - open_paren - 1), open_paren + 1);
-	if (sscanf(close_paren + 1, " %c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu"
-	           " %*d %*d %*d %*d %*d %*d %llu", &p->state, &p->ppid, &ut, &st, &p->start) != 5)
-		return -1;
-	p->cpu = (unsigned long long)ut + st;
-	return 0;
-}
-
-static void procs_push(struct sbx_procs *ps, const struct sbx_proc *p)
-{
-	if (ps->n == ps->cap) {
-		ps->cap = ps->cap ? 2 * ps->cap : 64;
-		ps->p = realloc(ps->p, ps->cap * sizeof *ps->p);
-		if (!ps->p)
-			abort();
-	}
-	ps->p[ps->n++] = *p;
-}
-
-/* Reads every entry of dir (/proc or /proc/PID/task) into out. */
-static void read_all(const char *dir, struct sbx_procs *out)
-{
-	char path[300];
-	struct sbx_proc p;
-	struct dirent *e;
-	DIR *d = opendir(dir);
-	out->n = 0;
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof path, "%s/%s/stat", dir, e->d_name);
-		if (sbx_proc_read(path, &p) == 0)
-			procs_push(out, &p);
-	}
-	if (d)
-		closedir(d);
-}
-
-static int by_pid(const void *a, const void *b)
-{
-	pid_t x = ((const struct sbx_proc *)a)->pid, y = ((const struct sbx_proc *)b)->pid;
-	return (x > y) - (x < y);
-}
-
-static long index_of(const struct sbx_procs *all, pid_t pid)
-{
-	struct sbx_proc key = { .pid = pid };
-	const struct sbx_proc *hit = bsearch(&key, all->p, all->n, sizeof key, by_pid);
-	return hit ? hit - all->p : -1;
-}
-
-enum { UNKNOWN, OURS, NOT_OURS };
-
-/* Walks up the ppid chain from i until an answer, then writes that answer
- * along the chain: each process is visited a bounded number of times, so a
- * fork bomb's deep chain on a busy machine stays cheap. */
-static char settle(const struct sbx_procs *all, char *mark, size_t i, pid_t self)
-{
-	long j = (long)i;
-	char v = UNKNOWN;
-	for (size_t steps = 0; mark[j] == UNKNOWN && v == UNKNOWN; steps++) {
-		long up = all->p[j].ppid == self ? -1 : index_of(all, all->p[j].ppid);
-		if (all->p[j].ppid == self)
-			v = OURS;
-		else if (up < 0 || steps > all->n) /* gone, or init: or a loop from pid reuse */
-			v = NOT_OURS;
-		else
-			j = up;
-	}
-	v = v ? v : mark[j];
-	for (j = (long)i; j >= 0 && mark[j] == UNKNOWN;) {
-		mark[j] = v;
-		/* Stop below the grader: it and its ancestors are never ours. */
-		j = all->p[j].ppid == self ? -1 : index_of(all, all->p[j].ppid);
-	}
-	return v;
-}
-
-size_t sbx_descendants(unsigned long long since, struct sbx_procs *out)
-{
-	struct sbx_procs all = { 0 };
-	pid_t self = getpid();
-	read_all("/proc", &all);
-	qsort(all.p, all.n, sizeof *all.p, by_pid);
-	char *mark = calloc(all.n + 1, 1);
-	out->n = 0;
-	for (size_t i = 0; mark && i < all.n; i++)
-		if (settle(&all, mark, i, self) == OURS && all.p[i].start >= since)
-			procs_push(out, &all.p[i]);
-	free(mark);
-	free(all.p);
-	return out->n;
-}
-
-/* Tasks (threads included) that uid runs now: RLIMIT_NPROC counts them all. */
-long sbx_count_tasks(uid_t uid)
-{
-	long total = 0;
-	char path[300], buf[2048];
-	struct dirent *e;
-	DIR *d = opendir("/proc");
-	while (d && (e = readdir(d))) {
-		snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
-		int fd = e->d_name[0] >= '1' && e->d_name[0] <= '9' ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-		ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-		if (fd >= 0)
-			close(fd);
-		buf[n > 0 ? n : 0] = 0;
-		const char *u = strstr(buf, "\nUid:"), *t = strstr(buf, "\nThreads:");
-		if (u && t && (uid_t)atol(u + 5) == uid)
-			total += atol(t + 9);
-	}
-	if (d)
-		closedir(d);
-	return total;
-}
+#define MAX_LINES 12              /* thread lines in one diagnosis */
+#define MAX_THREADS 256           /* threads read from one backtrace */
 
 /* ---- which processes to look at, and are they blocked ---- */
-
-static bool is_wrapper(const struct sbx_proc *p)
-{
-	return !strcmp(p->comm, "bwrap") || p->state == 'Z';
-}
 
 /* Valgrind runs the program inside its own process ("helgrind-amd64-"):
  * its thread states are the program's, but gdb sees only Valgrind's frames. */
@@ -175,7 +37,7 @@ static bool is_valgrind(const struct sbx_proc *p)
 static bool has_child(const struct sbx_procs *ps, pid_t pid)
 {
 	for (size_t i = 0; i < ps->n; i++)
-		if (ps->p[i].ppid == pid && !is_wrapper(&ps->p[i]))
+		if (ps->p[i].ppid == pid && !sbx_is_wrapper(&ps->p[i]))
 			return true;
 	return false;
 }
@@ -186,7 +48,7 @@ static size_t pick_targets(const struct sbx_procs *ps, struct sbx_proc *out)
 	size_t n = 0;
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < ps->n && n < MAX_TARGETS; i++)
-			if (!is_wrapper(&ps->p[i]) && has_child(ps, ps->p[i].pid) == (pass == 1))
+			if (!sbx_is_wrapper(&ps->p[i]) && has_child(ps, ps->p[i].pid) == (pass == 1))
 				out[n++] = ps->p[i];
 	return n;
 }
@@ -198,9 +60,9 @@ static void sample_threads(const struct sbx_proc *procs, size_t n, struct sbx_pr
 	out->n = 0;
 	for (size_t i = 0; i < n; i++) {
 		snprintf(dir, sizeof dir, "/proc/%d/task", procs[i].pid);
-		read_all(dir, &one);
+		sbx_procs_read_dir(dir, &one);
 		for (size_t j = 0; j < one.n; j++)
-			procs_push(out, &one.p[j]);
+			sbx_procs_push(out, &one.p[j]);
 	}
 	free(one.p);
 }
@@ -254,8 +116,9 @@ static bool read_until(int fd, char *buf, size_t cap, double deadline)
 	}
 }
 
-/* gdb's backtrace of every thread of pid, under its own deadline. */
-static char *run_gdb(pid_t pid)
+/* gdb's backtrace of every thread of pid, under its own deadline (an
+ * absolute sbx_now-style time, or 0 for GDB_TIMEOUT_S from now). */
+static char *run_gdb(pid_t pid, double deadline)
 {
 	char pidarg[16], *out = calloc(1, GDB_OUTPUT_MAX);
 	char *argv[] = { "gdb", "-p", pidarg, "-batch", "-nx",
@@ -278,9 +141,12 @@ static char *run_gdb(pid_t pid)
 		_exit(127);
 	}
 	close(fds[1]);
-	if (g > 0 && !read_until(fds[0], out, GDB_OUTPUT_MAX, now_s() + GDB_TIMEOUT_S)) {
+	double start = now_s(), end = deadline > 0 ? deadline : start + GDB_TIMEOUT_S;
+	if (g > 0 && !read_until(fds[0], out, GDB_OUTPUT_MAX, end)) {
 		kill(g, SIGKILL);
-		strappend(&out, "\ngdb took more than %d s\n", GDB_TIMEOUT_S);
+		/* A tracer's death may leave the process stopped: let it run on. */
+		kill(pid, SIGCONT);
+		strappend(&out, "\ngdb took more than %.3g s\n", end - start);
 	}
 	close(fds[0]);
 	if (g > 0)
@@ -391,20 +257,72 @@ static size_t parse_bt(const char *text, const char *const *files, struct thread
 	return n;
 }
 
-static void describe_thread(char **text, const struct thread_bt *t, char state)
+/* What a thread does, without its number: "waits in X, called from f (f.c:9)". */
+static void doing(const struct thread_bt *t, char state, bool plural, char *out, size_t len)
 {
 	bool waits = state == 'S' || state == 'D';
-	const char *verb = waits ? "waits in" : "is in";
+	const char *verb = waits ? (plural ? "wait in" : "waits in") : (plural ? "are in" : "is in");
 	const struct frame *m = &t->mine;
 	if (t->has_mine && !t->prev.fn[0])
-		strappend(text, "  thread %d runs in %s (%s:%d)\n", t->num, m->fn, m->file, m->line);
+		snprintf(out, len, "%s %s (%s:%d)", plural ? "run in" : "runs in", m->fn, m->file, m->line);
 	else if (t->has_mine)
-		strappend(text, "  thread %d %s %s, called from %s (%s:%d)\n", t->num, verb,
-		          api_name(t->prev.fn), m->fn, m->file, m->line);
+		snprintf(out, len, "%s %s, called from %s (%s:%d)", verb, api_name(t->prev.fn),
+		         m->fn, m->file, m->line);
 	else if (strcmp(t->inner.fn, "??"))
-		strappend(text, "  thread %d %s %s\n", t->num, verb, api_name(t->inner.fn));
+		snprintf(out, len, "%s %s", verb, api_name(t->inner.fn));
 	else
-		strappend(text, "  thread %d %s code without debug symbols\n", t->num, verb);
+		snprintf(out, len, "%s code without debug symbols", verb);
+}
+
+/* "3, 7-13, 15": thread numbers, ascending. */
+static char *ranges(const int *nums, size_t n)
+{
+	char *out = xstrdup("");
+	for (size_t i = 0, j; i < n; i = j + 1) {
+		for (j = i; j + 1 < n && nums[j + 1] == nums[j] + 1; j++)
+			;
+		if (j > i)
+			strappend(&out, "%s%d-%d", i ? ", " : "", nums[i], nums[j]);
+		else
+			strappend(&out, "%s%d", i ? ", " : "", nums[i]);
+	}
+	return out;
+}
+
+/* One line per thing threads do, main first ("threads 2-9, 12 wait in ..."),
+ * so that among many the one thread doing something else stands out. */
+static int describe_threads(char **text, const struct thread_bt *bt, size_t n,
+                            const struct sbx_procs *threads, int budget)
+{
+	char key[400], other[400];
+	bool *done = calloc(n + 1, 1);
+	int *nums = calloc(n + 1, sizeof *nums), lines = 0;
+	/* gdb lists the newest thread first; students number threads from main. */
+	for (size_t i = n; done && nums && i-- > 0 && lines < budget;) {
+		size_t count = 0;
+		if (done[i])
+			continue;
+		doing(&bt[i], thread_state(threads, bt[i].lwp), false, key, sizeof key);
+		for (size_t j = i + 1; j-- > 0;) {
+			doing(&bt[j], thread_state(threads, bt[j].lwp), false, other, sizeof other);
+			if (!done[j] && !strcmp(key, other)) {
+				done[j] = true;
+				nums[count++] = bt[j].num;
+			}
+		}
+		if (count == 1) {
+			strappend(text, "  thread %d %s\n", nums[0], key);
+		} else {
+			char *which = ranges(nums, count);
+			doing(&bt[i], thread_state(threads, bt[i].lwp), true, key, sizeof key);
+			strappend(text, "  threads %s %s\n", which, key);
+			free(which);
+		}
+		lines++;
+	}
+	free(done);
+	free(nums);
+	return lines;
 }
 
 /* One line on why gdb gave no backtrace. */
@@ -424,16 +342,16 @@ static char *gdb_failure(const char *out)
 
 /* Appends the threads of one process; returns the lines added. */
 static int describe_process(char **text, const struct sbx_proc *p, const struct sbx_diag_in *in,
-                            const struct sbx_procs *threads, int budget)
+                            const struct sbx_procs *threads, int budget, double gdb_end)
 {
-	struct thread_bt bt[MAX_LINES];
 	if (is_valgrind(p)) {
 		strappend(text, "  (it runs under Valgrind, so the threads' stacks are not shown: "
 		          "run it without Valgrind to see them)\n");
 		return 1;
 	}
-	char *out = run_gdb(p->pid);
-	size_t n = out ? parse_bt(out, in->student_files, bt, MAX_LINES) : 0;
+	char *out = run_gdb(p->pid, gdb_end);
+	struct thread_bt *bt = calloc(MAX_THREADS, sizeof *bt);
+	size_t n = out && bt ? parse_bt(out, in->student_files, bt, MAX_THREADS) : 0;
 	int lines = 0;
 	if (n == 0) {
 		char *why = gdb_failure(out ? out : "");
@@ -441,9 +359,8 @@ static int describe_process(char **text, const struct sbx_proc *p, const struct 
 		free(why);
 		lines = 1;
 	}
-	/* gdb lists the newest thread first; students number threads from main. */
-	for (size_t i = n; i-- > 0 && lines < budget; lines++)
-		describe_thread(text, &bt[i], thread_state(threads, bt[i].lwp));
+	lines += describe_threads(text, bt, n, threads, budget - lines);
+	free(bt);
 	free(out);
 	return lines;
 }
@@ -453,7 +370,7 @@ char *sbx_diagnose(const struct sbx_diag_in *in)
 	struct sbx_proc targets[MAX_TARGETS];
 	struct sbx_procs before = { 0 }, after = { 0 };
 	size_t n = pick_targets(in->procs, targets);
-	char *text = xasprintf("timed out after %.1f s.", in->waited_s);
+	char *text = xstrdup(in->headline);
 	if (n == 0) {
 		strappend(&text, " No program of yours was still running.\n");
 		return text;
@@ -468,10 +385,11 @@ char *sbx_diagnose(const struct sbx_diag_in *in)
 	          ? " It looks like an infinite loop or livelock: threads are running but never finish.\n"
 	          : " It looks like a deadlock or a wait that is never signalled: every thread is blocked.\n");
 	int lines = 0;
+	double gdb_end = in->gdb_s > 0 ? now_s() + in->gdb_s : 0; /* one deadline for all */
 	for (size_t i = 0; i < n && lines < MAX_LINES; i++) {
 		if (n > 1)
 			strappend(&text, "  process %d (%s):\n", targets[i].pid, targets[i].comm);
-		lines += describe_process(&text, &targets[i], in, &after, MAX_LINES - lines);
+		lines += describe_process(&text, &targets[i], in, &after, MAX_LINES - lines, gdb_end);
 	}
 	free(before.p);
 	free(after.p);

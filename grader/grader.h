@@ -78,6 +78,8 @@ struct lab_ctx {
 	char *scratch;           /* absolute: the staged copy */
 	char *labdir;            /* scratch/labs/<lab> */
 	char *outdir;            /* scratch/build/labs/<lab>: built programs */
+	double stuck_s;          /* lab_run diagnoses a test still running after this (0 = off) */
+	long mem_mb;             /* lab_run's address-space limit: 0 = the spec's, < 0 = none */
 	struct results *rs;
 };
 

@@ -285,8 +285,8 @@ int lab_run(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
 	struct sbx_opts o = {
 		.argv = argv, .cwd = ctx->labdir, .env = env, .scratch = ctx->scratch,
 		.hidden = hidden,
-		.timeout_s = timeout_s, .mem_mb = (long)spec_num(ctx->spec, "mem_mb", 0),
-		.student_files = names, .diagnose = true,
+		.timeout_s = timeout_s, .mem_mb = ctx->mem_mb ? ctx->mem_mb : (long)spec_num(ctx->spec, "mem_mb", 0),
+		.student_files = names, .diagnose = true, .stuck_s = ctx->stuck_s,
 	};
 	int rc = sbx_run(&o, r);
 	strv_free(env);

@@ -25,6 +25,22 @@
  * an exit status of 129..159 reads as a signal.
  * sbx_run assumes the grader starts no other child while it runs: every
  * process descending from the grader and started during the run is killed.
+ *
+ * Stuck processes (stuck_s): a test runner such as Check's forks each test
+ * and kills it at its own timeout, so a hung test never reaches the wall
+ * deadline. With stuck_s > 0, a process forked by the program's first process
+ * (the first one that is not bwrap: Check's runner, so the forked one is a
+ * test) that has lived stuck_s seconds is diagnosed while the run goes on, as
+ * on a timeout (thread states, gdb, the student's frames), and left running.
+ * gdb holds it stopped for at most stuck_s/2 and then detaches, so with
+ * stuck_s at 0.6 of the runner's timeout the runner still sees its test time
+ * out on time. Blocks come in the order the processes were diagnosed.
+ *
+ * Files: sandbox.c runs and watches (output, deadline, stuck processes,
+ * kill); sandbox_setup.c decides the protections once and prepares each run
+ * (program, bwrap's command line, cgroup); sandbox_child.c goes from fork to
+ * exec (session, rlimits, uid drop, stdio); sandbox_proc.c reads /proc;
+ * diagnose.c explains a hung process. sandbox_int.h is their shared inside.
  */
 #ifndef SANDBOX_H
 #define SANDBOX_H
@@ -42,11 +58,13 @@ struct sbx_opts {
 	double timeout_s;         /* wall deadline; on expiry: diagnose, then kill the tree */
 	size_t output_cap;        /* bytes of stdout+stderr kept (combined, in order); 0 = 64 KiB */
 	long cpu_s;               /* RLIMIT_CPU, 0 = timeout_s*2+1 */
-	long mem_mb;              /* RLIMIT_AS in MiB, 0 = 4096 (Valgrind needs a lot; callers raise it) */
+	long mem_mb;              /* RLIMIT_AS in MiB, 0 = 4096, < 0 = none (ThreadSanitizer maps terabytes) */
 	long max_procs;           /* processes/threads allowed (pids), 0 = 256 */
 	const char *const *student_files; /* basenames ("tasks.c") whose frames the timeout
 	                                     diagnosis shows; may be NULL */
 	bool diagnose;            /* on timeout, capture every thread's backtrace with gdb first */
+	double stuck_s;           /* 0 = off; else a forked process (see below) still running
+	                             after stuck_s is diagnosed once, not killed, into stuck */
 	const char *const *hidden; /* folders shown empty under bwrap (solutions/...); may be NULL */
 };
 
@@ -58,51 +76,18 @@ struct sbx_result {
 	bool flooded;           /* so much output that the run was stopped */
 	char *output;           /* captured stdout+stderr, NUL-terminated, at most output_cap bytes */
 	char *diagnosis;        /* on timeout with diagnose: student-facing text, else NULL */
+	char *stuck;            /* with stuck_s: one block per stuck process (at most
+	                           SBX_STUCK_MAX), each starting with SBX_STUCK_HEAD; else NULL */
 	double wall_s;
 };
+
+/* Every block of sbx_result.stuck starts with this, then " after N.N s.". */
+#define SBX_STUCK_HEAD "A test process was still running"
+#define SBX_STUCK_MAX 3
 
 void sbx_init(void);
 const char *sbx_protections(void);
 int sbx_run(const struct sbx_opts *o, struct sbx_result *r);
 void sbx_result_free(struct sbx_result *r);
-
-/* ---- internal: shared by sandbox.c and diagnose.c ---- */
-
-/* One process (or thread) seen in /proc. */
-struct sbx_proc {
-	pid_t pid, ppid;
-	char state;                   /* R, S, D, Z, T... */
-	char comm[32];
-	unsigned long long cpu;       /* user+system clock ticks */
-	unsigned long long start;     /* clock ticks after boot */
-};
-
-/* Parses a /proc/.../stat file; 0 on success. */
-int sbx_proc_read(const char *statpath, struct sbx_proc *p);
-
-struct sbx_procs {
-	struct sbx_proc *p;
-	size_t n, cap;
-};
-
-/* Every process descending from the grader that started at or after `since`
- * (clock ticks after boot). Returns the count; out is reused between calls. */
-size_t sbx_descendants(unsigned long long since, struct sbx_procs *out);
-
-/* Tasks (threads included) that uid runs now, machine-wide: what RLIMIT_NPROC counts. */
-long sbx_count_tasks(uid_t uid);
-
-/* Student-facing text on a run that timed out after waited_s seconds.
- * wait_ms(ctx, ms) must return after ms milliseconds; it drains the output
- * meanwhile so that a writer blocked on a full pipe is not taken for a
- * deadlock. */
-struct sbx_diag_in {
-	const struct sbx_procs *procs;
-	const char *const *student_files;
-	double waited_s;
-	void (*wait_ms)(void *ctx, int ms);
-	void *ctx;
-};
-char *sbx_diagnose(const struct sbx_diag_in *in);
 
 #endif /* SANDBOX_H */

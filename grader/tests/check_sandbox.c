@@ -349,6 +349,36 @@ START_TEST(test_sandbox_spin_diagnosed_as_loop)
 }
 END_TEST
 
+START_TEST(test_sandbox_stuck_test_diagnosed_before_its_kill)
+{
+	char *argv[] = { fixture("stuck"), NULL };
+	const char *files[] = { "stuck.c", NULL };
+	struct sbx_opts o = { .argv = argv, .scratch = scratch, .timeout_s = 20,
+	                      .student_files = files, .diagnose = true, .stuck_s = 2 };
+	struct sbx_result r;
+	ck_assert_int_eq(sbx_run(&o, &r), 0);
+	fprintf(stderr, "# stuck (%.1f s):\n%s", r.wall_s, r.stuck ? r.stuck : "(none)\n");
+	ck_assert_ptr_nonnull(r.stuck);
+	ck_assert_ptr_eq(strstr(r.stuck, SBX_STUCK_HEAD " after 2."), r.stuck);
+	ck_assert_ptr_null(strstr(r.stuck + 1, SBX_STUCK_HEAD)); /* the test only, once */
+	ck_assert_ptr_nonnull(strstr(r.stuck, "deadlock"));
+	ck_assert_ptr_nonnull(strstr(r.stuck, "every thread is blocked"));
+	ck_assert_ptr_nonnull(strstr(r.stuck, "pthread_mutex_lock, called from relock (stuck.c:20)"));
+	/* Left running, and killed by its runner's own timer, not the deadline. */
+	ck_assert_str_eq(r.output, "runner: starting the test\nrunner: Test timeout expired\n");
+	ck_assert(!r.timed_out && r.exit_code == 0);
+	ck_assert_ptr_null(r.diagnosis);
+	ck_assert(r.wall_s > 3.9 && r.wall_s < 5);
+	sbx_result_free(&r);
+	ck_assert_int_eq(count_named("sbx_stuck"), 0);
+	/* Off by default: the same run gives no text. */
+	o.stuck_s = 0;
+	ck_assert_int_eq(sbx_run(&o, &r), 0);
+	ck_assert_ptr_null(r.stuck);
+	sbx_result_free(&r);
+}
+END_TEST
+
 START_TEST(test_sandbox_output_cap_truncates)
 {
 	char *argv[] = { "sh", "-c", "printf '0123456789abcdef'", NULL };
@@ -526,6 +556,7 @@ int main(void)
 		{ "Limits", test_sandbox_memory_limit },
 		{ "Limits", test_sandbox_deadlock_diagnosed },
 		{ "Limits", test_sandbox_spin_diagnosed_as_loop },
+		{ "Limits", test_sandbox_stuck_test_diagnosed_before_its_kill },
 		{ "Limits", test_sandbox_output_cap_truncates },
 		{ "Limits", test_sandbox_output_flood_stopped },
 		{ "Limits", test_sandbox_write_outside_scratch_fails },

@@ -1,0 +1,128 @@
+/* sandbox_int.h - the inside of the sandbox, shared by its files and by
+ * nothing else (the rest of the grader includes sandbox.h):
+ *   sandbox.c        one run: output, deadline, stuck processes, kill, result
+ *   sandbox_setup.c  once at start (sbx_init, protections), preparing a run
+ *   sandbox_child.c  from fork to exec
+ *   sandbox_proc.c   the process tree, from /proc
+ *   diagnose.c       why a process hangs: thread states and gdb backtraces
+ */
+#ifndef SANDBOX_INT_H
+#define SANDBOX_INT_H
+
+#include <limits.h>
+#include "sandbox.h"
+
+#define SBX_FSIZE_BYTES (64L << 20) /* RLIMIT_FSIZE */
+#define SBX_NOFILE_MAX 256          /* RLIMIT_NOFILE */
+
+/* Decided once by sbx_init. */
+struct sbx_state {
+	const char *bwrap;        /* path of a bwrap that works here, or NULL */
+	bool bwrap_extras;        /* it takes --size and --disable-userns (bwrap >= 0.8) */
+	bool drop;                /* the grader is root: student code runs as uid/gid */
+	uid_t uid;
+	gid_t gid;
+	bool subreaper;
+	bool ready;               /* sbx_init ran */
+	char cg_parent[PATH_MAX]; /* a pids cgroup we may create children in, or "" */
+	char line[1024];          /* sbx_protections() */
+};
+extern struct sbx_state sbx_state;
+
+/* One run, from spawn to the last kill. */
+struct run {
+	const struct sbx_opts *o;
+	const char *prog;         /* the student's program, resolved */
+	char **argv;              /* what is exec'd (bwrap's command line, or o->argv) */
+	char *const *env;
+	const char *cwd;
+	long cpu_s, mem_mb, nproc;
+	char *cg;                 /* this run's cgroup folder, or NULL */
+	char *cg_procs;           /* its cgroup.procs */
+	struct sbx_result *r;
+	pid_t parent, child;
+	int pidfd, out_fd;
+	int status;
+	bool reaped;
+	unsigned long long since; /* the child's start time: older processes are not ours */
+	char *buf;
+	size_t cap, len;
+	long total;
+	double t0, deadline;
+	struct { pid_t pid; unsigned long long start; } stuck[SBX_STUCK_MAX]; /* diagnosed */
+	int nstuck;
+	double next_scan;         /* when to look for stuck processes again */
+};
+
+double sbx_now(void);         /* CLOCK_MONOTONIC, in seconds */
+
+/* sandbox_setup.c: whether runs go through bwrap (runs sbx_init if nobody
+ * did); resolves the program, builds what is exec'd, makes the cgroup and
+ * the output buffer: 0, or -1 with *why; undoes it after the run. */
+bool sbx_use_bwrap(void);
+int sbx_prepare(struct run *run, bool use_bwrap, char **why);
+void sbx_unprepare(struct run *run);
+
+/* sandbox_child.c: forks the child, which sets itself up and execs run->argv;
+ * 0 once the exec worked, or -1 with *why (the step that failed). */
+int sbx_spawn(struct run *run, char **why);
+/* Writes text to an existing file (async-signal-safe); 0 or -1. */
+int sbx_write_file(const char *path, const char *text);
+
+/* ---- sandbox_proc.c ---- */
+
+/* One process (or thread) seen in /proc. */
+struct sbx_proc {
+	pid_t pid, ppid;
+	char state;                   /* R, S, D, Z, T... */
+	char comm[32];
+	unsigned long long cpu;       /* user+system clock ticks */
+	unsigned long long start;     /* clock ticks after boot */
+};
+
+struct sbx_procs {
+	struct sbx_proc *p;
+	size_t n, cap;
+};
+
+/* Parses a /proc/.../stat file; 0 on success. */
+int sbx_proc_read(const char *statpath, struct sbx_proc *p);
+void sbx_procs_push(struct sbx_procs *ps, const struct sbx_proc *p);
+/* Reads every entry of dir (/proc or /proc/PID/task) into out. */
+void sbx_procs_read_dir(const char *dir, struct sbx_procs *out);
+
+/* Every process descending from the grader that started at or after `since`
+ * (clock ticks after boot), by pid. Returns the count; out is reused between calls. */
+size_t sbx_descendants(unsigned long long since, struct sbx_procs *out);
+
+/* Tasks (threads included) that uid runs now, machine-wide: what RLIMIT_NPROC counts. */
+long sbx_count_tasks(uid_t uid);
+
+/* bwrap's own processes and zombies: never where a bug is. */
+bool sbx_is_wrapper(const struct sbx_proc *p);
+/* Whether ps->p[i] was forked by the program's first process (the first that
+ * is not a wrapper): a test that Check's runner forked. */
+bool sbx_is_forked(const struct sbx_procs *ps, size_t i);
+/* The process root and its descendants in ps, into out. */
+void sbx_subtree(const struct sbx_procs *ps, pid_t root, struct sbx_procs *out);
+/* Seconds since a process started (its start in clock ticks after boot). */
+double sbx_age_s(unsigned long long start);
+
+/* ---- diagnose.c ---- */
+
+/* Student-facing text on a hung run: headline, verdict, then each thread.
+ * wait_ms(ctx, ms) must return after ms milliseconds; it drains the output
+ * meanwhile so that a writer blocked on a full pipe is not taken for a
+ * deadlock. gdb is given gdb_s seconds (0 = 10) before it is killed and the
+ * process resumed. */
+struct sbx_diag_in {
+	const struct sbx_procs *procs;
+	const char *const *student_files;
+	const char *headline;         /* "timed out after 2.0 s." */
+	double gdb_s;
+	void (*wait_ms)(void *ctx, int ms);
+	void *ctx;
+};
+char *sbx_diagnose(const struct sbx_diag_in *in);
+
+#endif /* SANDBOX_INT_H */
