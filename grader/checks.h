@@ -38,7 +38,7 @@ const char *spec_str(json_t *obj, const char *key, const char *dflt);
 double spec_num(json_t *obj, const char *key, double dflt);
 /* Path of a built program: outdir/name. */
 char *lab_program(struct lab_ctx *ctx, const char *name);
-/* The command that replays this check; seed < 0 for none. */
+/* The command that replays this check (NULL: the whole lab); seed < 0 for none. */
 char *lab_replay(struct lab_ctx *ctx, const char *check, long seed);
 /* Where Valgrind is missing, the races check runs ThreadSanitizer instead. */
 bool valgrind_available(void);

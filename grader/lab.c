@@ -302,7 +302,9 @@ char *lab_program(struct lab_ctx *ctx, const char *name)
 char *lab_replay(struct lab_ctx *ctx, const char *check, long seed)
 {
 	const char *sub = ctx->opt->submission_arg;
-	char *cmd = xasprintf("make grade LAB=%s CHECK=%s", ctx->lab, check);
+	char *cmd = xasprintf("make grade LAB=%s", ctx->lab);
+	if (check)
+		strappend(&cmd, " CHECK=%s", check);
 	if (seed >= 0)
 		strappend(&cmd, " SEED=%ld", seed);
 	if (sub)
@@ -324,14 +326,23 @@ void rows_fail(struct result *rows, size_t n, enum verdict v, const char *msg)
 		row_set(&rows[i], v, xstrdup(msg));
 }
 
-/* Keeps the first lines of a compiler's output: the first error is the cause. */
+/* Keeps the compiler's first lines (the first error is the cause), without
+ * make's own "make: ***" lines, which name only scratch paths. */
 static char *head_lines(const char *text, int lines)
 {
+	char *out = xstrdup("");
 	const char *p = text;
-	while (*p && lines > 0)
-		if (*p++ == '\n')
+	while (*p && lines > 0) {
+		size_t len = strcspn(p, "\n");
+		if (strncmp(p, "make", 4) != 0) {
+			strappend(&out, "%.*s\n", (int)len, p);
 			lines--;
-	return xasprintf("%.*s%s", (int)(p - text), text, *p ? "    [...]\n" : "");
+		}
+		p += len + (p[len] == '\n');
+	}
+	if (*p)
+		strappend(&out, "[...]\n");
+	return out;
 }
 
 /* Makes scratch paths in compiler messages read as the student's own paths. */
@@ -352,7 +363,7 @@ int lab_build(struct lab_ctx *ctx, char **why)
 {
 	json_t *build = json_object_get(ctx->spec, "build");
 	char *buildvar = xasprintf("BUILD=%s/build", ctx->scratch);
-	char *argv[] = { "make", "--no-print-directory", buildvar,
+	char *argv[] = { "make", "--silent", "--no-print-directory", buildvar,
 	                 (char *)spec_str(build, "target", "all"), NULL };
 	struct sbx_result r;
 	int rc = lab_run(ctx, argv, NULL, spec_num(build, "timeout_s", 120), &r);

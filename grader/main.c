@@ -155,6 +155,12 @@ static void grade_lab(struct lab_ctx *ctx, size_t first)
 		run_checks(ctx, first);
 	else
 		rows_fail(rows, n, rc < 0 ? V_ERROR : v, why);
+	for (size_t i = 0; rc > 0 && v == V_FAIL && i < n; i++) {
+		rows[i].replay = lab_replay(ctx, NULL, -1); /* the build, again */
+		if (i > 0) /* the compiler's words once are enough */
+			row_set(&rows[i], V_FAIL, xstrdup("Your code did not compile: see the "
+			        "compiler's message in the first check of this lab."));
+	}
 	lab_unstage(ctx);
 	free(subdir);
 	free(why);
