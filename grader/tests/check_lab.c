@@ -1,0 +1,209 @@
+/* check_lab.c - planning and staging: the rows a spec makes, and what may
+ * enter the scratch copy (only the listed student files, never a link). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "checks.h"
+
+static char root[] = "/tmp/check_lab.XXXXXX";
+
+static void put(const char *rel, const char *text)
+{
+	char *path = xasprintf("%s/%s", root, rel);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+static void mkdirs(const char *rel)
+{
+	char *cmd = xasprintf("mkdir -p %s/%s", root, rel);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+
+static const char *spec_text =
+	"{\"student_files\": [\"tasks.c\"], \"checks\": ["
+	"{\"name\": \"unit\", \"kind\": \"unit\", \"tests\": {\"test_a\": {\"points\": 2},"
+	" \"test_b\": {\"points\": 3, \"title\": \"b works\"}}},"
+	"{\"name\": \"races\", \"kind\": \"races\", \"points\": 5}]}";
+
+static void setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	mkdirs("labs/99-demo/tests");
+	mkdirs("common");
+	mkdirs("grader");
+	mkdirs("sub/99-demo");
+	put("labs/99-demo/lab.json", spec_text);
+	put("labs/99-demo/tasks.c", "/* skeleton */\n");
+	put("labs/99-demo/tests/check_demo.c", "/* pristine test */\n");
+	put("common/common.h", "/* common */\n");
+	put("grader/helgrind.supp", "# none\n");
+	put("sub/99-demo/tasks.c", "/* student */\n");
+}
+
+static void teardown(void)
+{
+	char *cmd = xasprintf("rm -rf %s", root);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	strcpy(root, "/tmp/check_lab.XXXXXX");
+}
+
+static struct lab_ctx ctx_for(struct options *opt, struct results *rs, json_t *spec)
+{
+	*opt = (struct options){ .root = root, .seed = -1 };
+	return (struct lab_ctx){ .opt = opt, .lab = "99-demo", .spec = spec, .rs = rs };
+}
+
+static char *slurp(const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "r");
+	if (f && getdelim(&text, &len, '\0', f) < 0)
+		text = NULL;
+	if (f)
+		fclose(f);
+	return text;
+}
+
+START_TEST(test_lab_plan_one_row_per_test_and_per_check)
+{
+	struct options opt;
+	struct results rs = { 0 };
+	json_t *spec = json_loads(spec_text, 0, NULL);
+	struct lab_ctx ctx = ctx_for(&opt, &rs, spec);
+	ck_assert_int_eq(lab_plan(&ctx), 0);
+	ck_assert_uint_eq(rs.n, 3);
+	ck_assert_str_eq(rs.rows[0].id, "unit/test_a");
+	ck_assert_str_eq(rs.rows[1].name, "unit: b works");
+	ck_assert_str_eq(rs.rows[2].id, "races");
+	ck_assert_double_eq(results_max(&rs), 10);
+	ck_assert_int_eq(rs.rows[2].verdict, V_ERROR); /* unfinished is never a pass */
+	results_free(&rs);
+	json_decref(spec);
+}
+END_TEST
+
+START_TEST(test_lab_plan_unknown_kind_is_a_spec_fault)
+{
+	struct options opt;
+	struct results rs = { 0 };
+	json_t *spec = json_loads("{\"student_files\": [], \"checks\": [{\"name\": \"x\", "
+	                          "\"kind\": \"vibes\"}]}", 0, NULL);
+	struct lab_ctx ctx = ctx_for(&opt, &rs, spec);
+	ck_assert_int_eq(lab_plan(&ctx), -1);
+	ck_assert_str_eq(rs.rows[rs.n - 1].check, "spec");
+	ck_assert_ptr_nonnull(strstr(rs.rows[rs.n - 1].output, "SPEC.md"));
+	results_free(&rs);
+	json_decref(spec);
+}
+END_TEST
+
+START_TEST(test_lab_stage_copies_student_file_over_pristine_lab)
+{
+	struct options opt;
+	struct results rs = { 0 };
+	json_t *spec = json_loads(spec_text, 0, NULL);
+	struct lab_ctx ctx = ctx_for(&opt, &rs, spec);
+	char *sub = xasprintf("%s/sub/99-demo", root), *why = NULL;
+	ck_assert_int_eq(lab_stage(&ctx, sub, &why), 0);
+	char *staged = xasprintf("%s/tasks.c", ctx.labdir);
+	char *test = xasprintf("%s/tests/check_demo.c", ctx.labdir);
+	char *text = slurp(staged), *pristine = slurp(test);
+	ck_assert_str_eq(text, "/* student */\n");
+	ck_assert_str_eq(pristine, "/* pristine test */\n");
+	lab_unstage(&ctx);
+	ck_assert_int_ne(access(ctx.scratch, F_OK), 0); /* nothing left behind */
+	free(sub); free(why); free(staged); free(test); free(text); free(pristine);
+	free(ctx.scratch); free(ctx.labdir); free(ctx.outdir);
+	json_decref(spec);
+}
+END_TEST
+
+static int stage_with(const char *setup_cmd, char **why)
+{
+	struct options opt;
+	struct results rs = { 0 };
+	json_t *spec = json_loads(spec_text, 0, NULL);
+	struct lab_ctx ctx = ctx_for(&opt, &rs, spec);
+	char *cmd = xasprintf(setup_cmd, root);
+	ck_assert_int_eq(system(cmd), 0);
+	char *sub = xasprintf("%s/sub/99-demo", root);
+	int rc = lab_stage(&ctx, sub, why);
+	lab_unstage(&ctx);
+	free(cmd); free(sub); free(ctx.scratch); free(ctx.labdir); free(ctx.outdir);
+	json_decref(spec);
+	return rc;
+}
+
+START_TEST(test_lab_stage_refuses_a_link)
+{
+	char *why = NULL;
+	ck_assert_int_eq(stage_with("ln -sf /etc/passwd %s/sub/99-demo/tasks.c", &why), 1);
+	ck_assert_ptr_nonnull(strstr(why, "not a link"));
+	free(why);
+}
+END_TEST
+
+START_TEST(test_lab_stage_refuses_a_huge_file)
+{
+	char *why = NULL;
+	ck_assert_int_eq(stage_with("truncate -s 2M %s/sub/99-demo/tasks.c", &why), 1);
+	ck_assert_ptr_nonnull(strstr(why, "1 MiB"));
+	free(why);
+}
+END_TEST
+
+START_TEST(test_lab_stage_missing_file_or_folder_is_not_submitted)
+{
+	char *why = NULL;
+	ck_assert_int_eq(stage_with("rm %s/sub/99-demo/tasks.c", &why), 1);
+	ck_assert_ptr_nonnull(strstr(why, "missing"));
+	free(why);
+	ck_assert_int_eq(stage_with("rm -r %s/sub/99-demo", &why), 1);
+	ck_assert_ptr_nonnull(strstr(why, "not submitted"));
+	free(why);
+}
+END_TEST
+
+START_TEST(test_lab_replay_names_lab_check_seed_and_submission)
+{
+	struct options opt = { .submission_arg = "alice" };
+	struct lab_ctx ctx = { .opt = &opt, .lab = "01-stdout-race" };
+	char *cmd = lab_replay(&ctx, "unit", 3);
+	ck_assert_str_eq(cmd, "make grade LAB=01-stdout-race CHECK=unit SEED=3 SUBMISSION=alice");
+	free(cmd);
+	opt.submission_arg = NULL;
+	cmd = lab_replay(&ctx, NULL, -1);
+	ck_assert_str_eq(cmd, "make grade LAB=01-stdout-race");
+	free(cmd);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("lab");
+	TCase *core = tcase_create("Core");
+	tcase_add_checked_fixture(core, setup, teardown);
+	tcase_add_test(core, test_lab_plan_one_row_per_test_and_per_check);
+	tcase_add_test(core, test_lab_plan_unknown_kind_is_a_spec_fault);
+	tcase_add_test(core, test_lab_stage_copies_student_file_over_pristine_lab);
+	tcase_add_test(core, test_lab_stage_refuses_a_link);
+	tcase_add_test(core, test_lab_stage_refuses_a_huge_file);
+	tcase_add_test(core, test_lab_stage_missing_file_or_folder_is_not_submitted);
+	tcase_add_test(core, test_lab_replay_names_lab_check_seed_and_submission);
+	suite_add_tcase(s, core);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
