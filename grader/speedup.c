@@ -127,7 +127,13 @@ static enum verdict judge_cpu(const struct trials *t, const struct speedup_targe
 		                 "when it is quieter.", control, g->min_control);
 		return V_INCONCLUSIVE;
 	}
-	double share = med / control;
+	/* Each pair is judged against the control of its own trial, so load that
+	 * comes and goes between trials cancels out. */
+	double rel[TRIALS_MAX];
+	for (size_t i = 0; i < t->n; i++)
+		rel[i] = t->control[i] > 0 ? t->ratio[i] / t->control[i] : 0;
+	double share = median_of(rel, t->n);
+	(void)med;
 	*why = xasprintf("Your speedup is %.0f%% of what the machine delivered to the harness's "
 	                 "parallel kernel in the same trials (%.2fx on %.2g CPUs); the target is "
 	                 "%.0f%%.", share * 100, control, g->cpus, g->target * 100);
