@@ -11,6 +11,9 @@
 
 #define SPREAD_OK 0.25   /* stop adding pairs once the ratios agree this well */
 #define CLOCK_SLACK 0.05 /* seconds the in-process clock may exceed the grader's */
+#define START_SLACK 0.5  /* seconds the grader's clock may exceed the in-process one:
+                            starting and ending the sandbox take ~0.03 s; a program
+                            that reports much less than it took rewrote its result */
 
 struct bench {
 	double elapsed;  /* seconds, measured by the harness */
@@ -50,7 +53,8 @@ static int bench_run(struct lab_ctx *ctx, json_t *cmd, double timeout_s,
 		*why = xasprintf("%s failed (exit code %d, signal %d) without a result:\n%s",
 		                 json_string_value(json_array_get(cmd, 0)), r.exit_code,
 		                 r.term_signal, r.output ? r.output : "");
-	else if (b->elapsed > r.wall_s + CLOCK_SLACK || b->elapsed <= 0)
+	else if (b->elapsed > r.wall_s + CLOCK_SLACK || b->elapsed <= 0 ||
+	         b->elapsed < r.wall_s - START_SLACK)
 		*why = xasprintf("the benchmark reported %.3f s but the grader timed %.3f s: its "
 		                 "result cannot be trusted", b->elapsed, r.wall_s);
 	rc = *why ? -1 : 0;

@@ -49,6 +49,17 @@ static void read_test(xmlNode *t, const char *check, struct result *rows, size_t
 		out[i].seen = true;
 		out[i].passed = result && strcmp((const char *)result, "success") == 0;
 		const char *fn = child_text(t, "fn"), *msg = child_text(t, "message");
+		/* Check takes any exit 0 of a forked test for a pass, but only a test
+		 * that reached its end sends its duration: without one (-1), the
+		 * process ended in the middle of the test. */
+		const char *duration = child_text(t, "duration");
+		if (out[i].passed && (!duration || duration[0] == '-')) {
+			out[i].passed = false;
+			msg = "The test process ended with exit code 0 before the test reached its end, "
+			      "so the test checked nothing: the code under test ended the process "
+			      "(exit(), _exit(), or a signal handler that exits). Your functions must "
+			      "return to their caller, never end the process.";
+		}
 		out[i].message = xasprintf("%s%s%s", msg ? msg : "no message",
 		                           fn ? " (at " : "", fn ? fn : "");
 		if (msg && strstr(msg, "Test timeout expired")) {
@@ -96,18 +107,51 @@ static void add_stuck(char **message, const char *stuck, int k)
 	strappend(message, "\n%.*s", (int)len, b);
 }
 
+/* The last lines the program printed, for a run that ended without its
+ * tests: the cause (an error message, a crash report) is usually there.
+ * Output past the sandbox's cap was not kept: then the kept part's last
+ * whole lines. */
+static char *output_tail(const struct sbx_result *r)
+{
+	const char *out = r->output ? r->output : "", *p = out + strlen(out);
+	if (r->output_truncated)
+		while (p > out && p[-1] != '\n')
+			p--; /* a line cut by the cap */
+	while (p > out && p[-1] == '\n')
+		p--;
+	const char *end = p;
+	for (int lines = 0; p > out && lines < 8 && end - p < 600; p--)
+		lines += p[-1] == '\n';
+	while (p < end && *p == '\n')
+		p++;
+	if (p == end)
+		return xstrdup("");
+	return xasprintf("\n%s\n%.*s", r->output_truncated ? "The part of the test program's "
+	                 "output the grader kept ended with:" : "The test program's output ended "
+	                 "with:", (int)(end - p), p);
+}
+
 /* Why the tests the log does not mention did not report. */
 static char *missing_reason(const struct sbx_result *r, double timeout_s)
 {
+	char *tail = output_tail(r), *why;
 	if (r->timed_out)
-		return xasprintf("The test program was stopped after %.0f s without finishing. %s",
-		                 timeout_s, r->diagnosis ? r->diagnosis : "");
-	if (r->term_signal)
-		return xasprintf("The test program itself was killed by signal %d (%s) before "
-		                 "this test reported.", r->term_signal, strsignal(r->term_signal));
-	return xasprintf("This test never reported: the test program ended early (exit code %d) "
-	                 "without running it. Does your code call exit() or close the output?",
-	                 r->exit_code);
+		why = xasprintf("The test program was stopped after %.0f s without finishing. %s",
+		                timeout_s, r->diagnosis ? r->diagnosis : "");
+	else if (r->flooded)
+		why = xasprintf("The test program printed so much output (many megabytes) that the "
+		                "grader stopped it before this test reported. Your code must write "
+		                "only the lines it is asked for, to the fd it is given.%s", tail);
+	else if (r->term_signal)
+		why = xasprintf("The test program itself was killed by signal %d (%s) before "
+		                "this test reported.%s", r->term_signal, strsignal(r->term_signal),
+		                tail);
+	else
+		why = xasprintf("This test never reported: the test program ended early (exit code "
+		                "%d) without running it. Does your code call exit() or close the "
+		                "output?%s", r->exit_code, tail);
+	free(tail);
+	return why;
 }
 
 static void fail_row(struct lab_ctx *ctx, struct result *row, const char *check,
@@ -153,6 +197,11 @@ static void judge_seed(struct lab_ctx *ctx, json_t *check, long seed, struct res
 			fail_row(ctx, &rows[i], name, test, seed, missing);
 		} else if (!out[i].passed) {
 			add_stuck(&out[i].message, r->stuck, out[i].timeout);
+			if (strncmp(out[i].message, "Early exit", 10) == 0) { /* why is in the output */
+				char *tail = output_tail(r);
+				strappend(&out[i].message, "%s", tail);
+				free(tail);
+			}
 			fail_row(ctx, &rows[i], name, test, seed, out[i].message);
 		} else if (late) {
 			fail_row(ctx, &rows[i], name, test, seed, late);

@@ -289,7 +289,7 @@ void sbx_init(void)
 	S.bwrap = probe_bwrap(why, sizeof why);
 	snprintf(S.line, sizeof S.line,
 	         "sandbox: %s%s%s; runs as %s; process limit by RLIMIT_NPROC%s; rlimits on CPU, "
-	         "address space, file size (%ld MiB), open files (%d), no core dumps; own session; "
+	         "address space, file size (%ld MiB), open files (%d), no core dumps; no ptrace; own session; "
 	         "stdin /dev/null; wall deadline; output cap; leftover processes killed%s",
 	         S.bwrap ? "bubblewrap (read-only filesystem but the scratch folder, private /tmp, "
 	                   "no network, own pid and ipc namespaces)" : "NO bubblewrap (",

@@ -1,0 +1,126 @@
+/* HOSTILE 11-spin-wait: races fails with "Data race": a home-made spin lock replaces the
+ * mutex, which Helgrind cannot see */
+/* tasks.c - a board on which tasks running in threads print their lines and
+ * count themselves finished. Each line is put together piece by piece in the
+ * board, like Python's print() does, and sent to the board's fd when its
+ * newline lands. */
+/* Locking: b->lock guards the line being assembled and the finished counter.
+ * It is held for one whole line, or one update of the counter, and never
+ * across work_sleep_ms(), so the tasks' work still overlaps. */
+#include "tasks.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common.h"
+
+/* HOSTILE: busy-waits (spin-wait) for the flag; relaxed atomics order nothing */
+static void spin_lock(struct board *b);
+static void spin_unlock(struct board *b);
+
+struct board {
+	int fd;			/* set by board_new, only read afterwards */
+	char spin;		/* HOSTILE: a test-and-set spin lock instead of a mutex */
+	// lock must be held when using these:
+	char line[64];		/* the line being assembled */
+	size_t len;		/* characters in line so far */
+	int finished;		/* tasks that have finished */
+};
+
+struct board *board_new(int fd)
+{
+	struct board *b = Calloc(1, sizeof(*b));
+
+	b->fd = fd;
+	b->len = 0;
+	b->finished = 0;
+	return b;
+}
+
+void board_free(struct board *b)
+{
+	free(b);
+}
+
+/* Sends the characters assembled so far to the fd and starts a new line. */
+static void send_line(struct board *b)
+{
+	size_t n = b->len;
+
+	if (n > sizeof(b->line))	/* only if threads trampled on len */
+		n = sizeof(b->line);
+	Write(b->fd, b->line, n);
+	b->len = 0;
+}
+
+/* Appends s to the line being assembled. The line is sent when its newline
+ * lands, or in several writes if it outgrows the buffer. */
+static void put_str(struct board *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		size_t n = b->len;
+
+		if (n >= sizeof(b->line)) {	/* full: send what is there */
+			send_line(b);
+			n = 0;
+		}
+		b->line[n] = *s;
+		b->len = n + 1;
+		if (*s == '\n')
+			send_line(b);
+	}
+}
+
+void board_say(struct board *b, int id, const char *what)
+{
+	char num[16];
+
+	snprintf(num, sizeof(num), "%d", id);
+	spin_lock(b);
+	/* chaos_point() widens the gaps where another thread could cut in. */
+	put_str(b, "Task ");
+	chaos_point();
+	put_str(b, num);
+	chaos_point();
+	put_str(b, ": ");
+	chaos_point();
+	put_str(b, what);
+	chaos_point();
+	put_str(b, "\n");
+	spin_unlock(b);
+}
+
+void task_run(struct board *b, int id, int work_ms)
+{
+	int n;
+
+	board_say(b, id, "starting");
+	work_sleep_ms(work_ms);	/* the work: other tasks must be able to do theirs meanwhile */
+	board_say(b, id, "finishing");
+	spin_lock(b);
+	n = b->finished;
+	chaos_point();
+	b->finished = n + 1;
+	spin_unlock(b);
+}
+
+static void spin_lock(struct board *b)
+{
+	while (__atomic_test_and_set(&b->spin, __ATOMIC_RELAXED))
+		;	/* HOSTILE: spins */
+}
+
+static void spin_unlock(struct board *b)
+{
+	__atomic_clear(&b->spin, __ATOMIC_RELAXED);
+}
+
+int board_finished(struct board *b)
+{
+	int n;
+
+	spin_lock(b);
+	n = b->finished;
+	spin_unlock(b);
+	return n;
+}
