@@ -12,7 +12,7 @@ BUILD   := build
 CC      := cc
 PKGS    := jansson libxml-2.0 check
 # Recursive (=) so pkg-config runs after `deps` has installed the libraries.
-CFLAGS   = -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -g -O2 -Icommon -Igrader \
+CFLAGS   = -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -g -O2 -Icommon -Igrader -Igrader/tests \
            $(shell pkg-config --cflags $(PKGS))
 LDLIBS   = $(shell pkg-config --libs jansson libxml-2.0) -lm
 CHECK_LIBS = $(shell pkg-config --libs check)
@@ -22,6 +22,7 @@ GRADER_SRC := $(filter-out grader/main.c,$(wildcard grader/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 GRADER_OBJ := $(GRADER_SRC:%.c=$(BUILD)/%.o)
 UNIT_TESTS := $(patsubst %.c,$(BUILD)/%,$(wildcard common/tests/check_*.c grader/tests/check_*.c))
+TEST_LIB   := $(BUILD)/grader/tests/selftest_lib.o
 SOLUTION_FILES := $(shell grep -l -- '// BEGIN SOLUTION' solutions/*/*.c 2>/dev/null)
 
 GRADER := $(BUILD)/grader/grader
@@ -40,7 +41,7 @@ deps:
 grade: $(GRADER)
 	@$(GRADER) --root . $(GRADE_FLAGS)
 
-$(BUILD)/%.o: %.c $(wildcard common/*.h grader/*.h) | deps
+$(BUILD)/%.o: %.c $(wildcard common/*.h grader/*.h grader/tests/*.h) | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -50,7 +51,7 @@ $(GRADER): $(BUILD)/grader/main.o $(GRADER_OBJ) $(COMMON_OBJ)
 $(BUILD)/common/tests/check_%: $(BUILD)/common/tests/check_%.o $(COMMON_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
-$(BUILD)/grader/tests/check_%: $(BUILD)/grader/tests/check_%.o $(GRADER_OBJ) $(COMMON_OBJ) | $(GRADER)
+$(BUILD)/grader/tests/check_%: $(BUILD)/grader/tests/check_%.o $(TEST_LIB) $(GRADER_OBJ) $(COMMON_OBJ) | $(GRADER)
 	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 # ---- skeletons: labs/ is generated from solutions/, never edited by hand ----

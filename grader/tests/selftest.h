@@ -1,0 +1,35 @@
+/* selftest.h - runs the real grader binary for the grader's self-tests and
+ * reads what it wrote.
+ *
+ * Interface:
+ *   grader_bin    the grader to run ($GRADER, else build/grader/grader).
+ *   grade_with    one grader run with options; its exit code and results.json.
+ *   grade         the same with no options.
+ *   row_matches   whether a results row is the row (or check) an id names.
+ *   assert_rows   every row an id list names has the given status.
+ *   now_s         a monotonic clock in seconds.
+ */
+#ifndef SELFTEST_H
+#define SELFTEST_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+extern const char *grader_bin;
+
+/* How one grader run is asked for: seed (NULL = the spec's seeds) and tmpdir
+ * (the grader's TMPDIR, where it makes its scratch folders; NULL = inherited). */
+struct grade_opts {
+	const char *seed, *tmpdir;
+	double seconds; /* out: wall time of the run */
+	int status;     /* out: the raw wait status */
+};
+
+double now_s(void);
+int grade_with(const char *lab, const char *submission, const char *checks,
+               struct grade_opts *go, json_t **results);
+int grade(const char *lab, const char *submission, const char *checks, json_t **results);
+bool row_matches(json_t *t, const char *lab, const char *id);
+void assert_rows(json_t *results, const char *lab, json_t *ids, const char *status);
+
+#endif /* SELFTEST_H */
