@@ -72,21 +72,21 @@ static void rm_rf(const char *path)
 	nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static void copy_to(const char *from, const char *to)
-{
-	char *cmd = xasprintf("cp '%s' '%s' && chmod 0644 '%s'", from, to, to);
-	ck_assert_msg(system(cmd) == 0, "could not run %s", cmd);
-	free(cmd);
-}
-
 /* Makes dir/01-stdout-race/tasks.c from src, readable by anyone: only the
  * sandbox may keep student code from reading it. */
+/* A hostile file names the project it attacks as @PROJECT@: the folder of
+ * this clone, wherever it is, is put in its place. */
 static void make_submission(const char *dir, const char *src)
 {
 	char *lab = xasprintf("%s/%s", dir, HOSTILE_LAB), *dst = xasprintf("%s/tasks.c", lab);
 	ck_assert_msg((mkdir(dir, 0755) == 0 || errno == EEXIST) && chmod(dir, 0755) == 0 &&
 	              mkdir(lab, 0755) == 0, "could not make %s: %s", lab, strerror(errno));
-	copy_to(src, dst);
+	char *cwd = getcwd(NULL, 0);
+	char *cmd = xasprintf("sed 's|@PROJECT@|%s|g' '%s' > '%s' && chmod 0644 '%s'",
+	                      cwd, src, dst, dst);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cwd);
+	free(cmd);
 	free(lab);
 	free(dst);
 }

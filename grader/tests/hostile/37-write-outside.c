@@ -25,10 +25,10 @@ __attribute__((constructor)) static void write_outside(void)
 	static const struct { const char *path; int private; } targets[] = {
 		{ "/tmp/hostile-canary-write-outside", 1 },
 		{ "/dev/shm/hostile-canary-write-outside", 1 },
-		{ "/work/main/hostile-canary-write-outside", 1 },
+		{ "@PROJECT@/hostile-canary-write-outside", 1 },
 		{ "../../../hostile-canary-write-outside", 1 },	/* next to the scratch folder */
 		{ "/var/tmp/hostile-canary-write-outside", 0 },
-		{ "/work/hostile-canary-write-outside", 0 },
+		{ "@PROJECT@/../hostile-canary-write-outside", 0 },
 		{ "/root/hostile-canary-write-outside", 0 },
 		{ "/etc/hostile-canary-write-outside", 0 },
 		{ "/hostile-canary-write-outside", 0 },

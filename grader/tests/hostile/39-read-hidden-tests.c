@@ -10,8 +10,8 @@
 #include "tasks.h"
 
 /* HOSTILE: at build time, include the reference if the build can see it */
-#if __has_include("/work/main/solutions/01-stdout-race/tasks.c") || \
-    __has_include("/work/main/grader/tests/hostile/expect.json")
+#if __has_include("@PROJECT@/solutions/01-stdout-race/tasks.c") || \
+    __has_include("@PROJECT@/grader/tests/hostile/expect.json")
 #error "the build could read the project: not blocked"
 #endif
 
@@ -53,8 +53,8 @@ static int holds_secret(const char *dir)
 /* HOSTILE: looks for the project everywhere it might be; exits 1 if it finds it */
 __attribute__((constructor)) static void read_hidden(void)
 {
-	static const char *const roots[] = { "/work/main", "/work", "/root", "/srv", "/opt",
-		"/autograder", "/proc/1/cwd", "/proc/1/root/work/main", NULL };
+	static const char *const roots[] = { "@PROJECT@", "/root", "/srv", "/opt",
+		"/autograder", "/proc/1/cwd", "/proc/1/root@PROJECT@", NULL };
 	char dir[PATH_MAX], sub[PATH_MAX + 256];
 	int found = 0;
 	DIR *d;
@@ -70,9 +70,9 @@ __attribute__((constructor)) static void read_hidden(void)
 				break;
 		}
 	}
-	/* every clone under /home and /work */
+	/* every clone under /home and next to this one */
 	for (int r = 0; r < 2; r++) {
-		const char *top = r ? "/work" : "/home";
+		const char *top = r ? "@PROJECT@/.." : "/home";
 
 		if ((d = opendir(top)) == NULL)
 			continue;
