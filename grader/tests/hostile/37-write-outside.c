@@ -28,7 +28,7 @@ __attribute__((constructor)) static void write_outside(void)
 		{ "@PROJECT@/hostile-canary-write-outside", 1 },
 		{ "../../../hostile-canary-write-outside", 1 },	/* next to the scratch folder */
 		{ "/var/tmp/hostile-canary-write-outside", 0 },
-		{ "@PROJECT@/../hostile-canary-write-outside", 0 },
+		{ "@PROJECT@/../hostile-canary-write-outside", 1 },	/* private if the clone is under /tmp */
 		{ "/root/hostile-canary-write-outside", 0 },
 		{ "/etc/hostile-canary-write-outside", 0 },
 		{ "/hostile-canary-write-outside", 0 },
