@@ -2,6 +2,7 @@
 #
 #   make grade [LAB=NN] [SUBMISSION=DIR] [JSON=F] [JUNIT=F] [TAP=F]
 #              [CHECK=name] [SEED=n] [RAW=1] [AUTOLAB=1]   grade (the main job)
+#   make grade-batch SUBMISSIONS=DIR [GRADEBOOK=F] [LAB=NN]   grade a class
 #   make test                       the project's own proof
 #   make skeletons                  regenerate labs/*/ student files from solutions/
 #   make coverage [LAB=NN] [SUBMISSION=DIR]   gcov: which lines the tests reach
@@ -32,7 +33,7 @@ GRADE_FLAGS = $(if $(LAB),--lab '$(LAB)') $(if $(SUBMISSION),--submission '$(SUB
               $(if $(SEED),--seed '$(SEED)') $(if $(RAW),--raw) $(if $(AUTOLAB),--autolab)
 
 .SECONDARY:
-.PHONY: all grade test unit skeletons check-skeletons coverage deps clean
+.PHONY: all grade grade-batch test unit skeletons check-skeletons coverage deps clean
 all: $(GRADER)
 
 deps:
@@ -40,6 +41,13 @@ deps:
 
 grade: $(GRADER)
 	@$(GRADER) --root . $(GRADE_FLAGS)
+
+# A whole class: SUBMISSIONS=DIR holds one folder per student, each laid out
+# like labs/. GRADEBOOK=F (default build/batch/gradebook.csv).
+BATCH_OUT := $(BUILD)/batch
+grade-batch: $(GRADER)
+	@sh grader/batch.sh $(GRADER) '$(SUBMISSIONS)' $(BATCH_OUT) '$(or $(GRADEBOOK),$(BATCH_OUT)/gradebook.csv)' \
+	  $(if $(LAB),--lab '$(LAB)') $(if $(CHECK),--check '$(CHECK)')
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h grader/*.h grader/tests/*.h) | deps
 	@mkdir -p $(@D)

@@ -18,6 +18,7 @@ gdb                backtraces of a hung test before it is killed
 bubblewrap         the sandbox for student code
 gcovr              coverage reports from gcov
 patch              applies the mutants in the self-test
+jq                 reads results files into the batch gradebook
 "
 
 missing=$(printf '%s\n' "$PACKAGES" | awk 'NF {print $1}' | while read -r p; do

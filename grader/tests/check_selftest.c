@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "grader.h"
 #include "selftest.h"
@@ -155,6 +156,36 @@ START_TEST(test_selftest_killed_grader_leaves_results)
 }
 END_TEST
 
+/* A class graded in one go: a gradebook row per student, each scored as its
+ * own grade would be, and the worst exit code. */
+START_TEST(test_selftest_batch_gradebook)
+{
+	char dir[] = "/tmp/selftest_batch.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	char *cmd = xasprintf("set -e; mkdir -p %1$s/class/alice/01-stdout-race "
+	                      "%1$s/class/bob/01-stdout-race; "
+	                      "cp solutions/01-stdout-race/tasks.c %1$s/class/alice/01-stdout-race/; "
+	                      "cp labs/01-stdout-race/tasks.c %1$s/class/bob/01-stdout-race/; "
+	                      "sh grader/batch.sh %2$s %1$s/class %1$s/out %1$s/book.csv "
+	                      "--lab 01 --check races >/dev/null", dir, grader_bin);
+	int status = system(cmd);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1); /* bob failed */
+	char *book = xasprintf("%s/book.csv", dir), line[3][256] = { "", "", "" };
+	FILE *f = fopen(book, "r");
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 3 && fgets(line[i], sizeof line[i], f); i++)
+		;
+	fclose(f);
+	ck_assert_str_eq(line[0], "\"student\",\"score\",\"max_score\",\"01-stdout-race races\"\n");
+	ck_assert_str_eq(line[1], "\"alice\",30,30,30\n");
+	ck_assert_str_eq(line[2], "\"bob\",0,30,0\n");
+	char *rm = xasprintf("rm -rf %s", dir);
+	ck_assert_int_eq(system(rm), 0);
+	free(cmd); free(book); free(rm);
+}
+END_TEST
+
 int main(void)
 {
 	if (getenv("GRADER"))
@@ -167,6 +198,7 @@ int main(void)
 	tcase_add_loop_test(core, test_selftest_skeleton_fails_what_it_must, 0, nlabs);
 	tcase_add_loop_test(core, test_selftest_mutant_caught, 0, nmutants);
 	tcase_add_test(core, test_selftest_killed_grader_leaves_results);
+	tcase_add_test(core, test_selftest_batch_gradebook);
 	suite_add_tcase(s, core);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
