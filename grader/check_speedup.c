@@ -131,6 +131,7 @@ void check_speedup(struct lab_ctx *ctx, json_t *check, struct result *rows, size
 		bool show_hint = v == V_FAIL && hint;
 		row_set(rows, v, xasprintf("%s %s%s%s", fig, why, show_hint ? "\nHint: " : "",
 		                           show_hint ? hint : ""));
+		rows->figures = true;
 		free(fig);
 	}
 	if (rows->verdict != V_PASS)

@@ -39,6 +39,7 @@ struct result {
 	char *replay;   /* the one command that replays a failure, or NULL */
 	char *raw;      /* raw tool output (Helgrind report...), shown with RAW=1 */
 	double seconds; /* wall time the check took */
+	bool figures;   /* output holds measurements: the text report shows it on a pass too */
 };
 
 struct results {
