@@ -8,6 +8,8 @@
 #   //@                                    becomes "//", indentation kept
 # Every other line is copied. An unbalanced or nested marker, or a "//@"
 # followed by anything but a space, is an error (exit 1, nothing trusted).
+# With -v view=solution it prints the reference instead, markers and "//@"
+# lines dropped: what a student who solved the lab would hand in.
 
 function fail(msg) {
 	printf("%s:%d: %s\n", FILENAME, FNR, msg) > "/dev/stderr"
@@ -36,7 +38,12 @@ function indent() {
 	next
 }
 
-in_solution { next }
+in_solution && view != "solution" { next }
+
+# The solution view (-v view=solution): the reference as a student would
+# have written it, markers and skeleton lines gone. Hostile submissions are
+# patches against it.
+/^[ \t]*\/\/@/ && view == "solution" { next }
 
 /^[ \t]*\/\/@ / {
 	pre = indent()

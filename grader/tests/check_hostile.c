@@ -33,8 +33,8 @@ extern char **environ;
 
 /* ---- the hostile corpus: grader/tests/hostile/expect.json ----
  *
- * Each entry names a lab-01 tasks.c built on the reference with one hostile
- * part, the checks to run (and optionally one seed, to stay fast), the
+ * Each entry names a patch that turns lab 01's reference into a submission
+ * with one hostile part, the checks to run (and optionally one seed, to stay fast), the
  * verdict each row deserves, a message the failing rows must show, the
  * grader's exit code and how long the grade may take. Optional: canaries
  * (files the submission tries to write outside scratch: absolute, or
@@ -72,18 +72,21 @@ static void rm_rf(const char *path)
 	nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Makes dir/01-stdout-race/tasks.c from src, readable by anyone: only the
- * sandbox may keep student code from reading it. */
-/* A hostile file names the project it attacks as @PROJECT@: the folder of
- * this clone, wherever it is, is put in its place. */
+/* Makes dir/01-stdout-race/tasks.c, readable by anyone (only the sandbox may
+ * keep student code from reading it): the reference as a student would hand
+ * it in (skeleton.awk's solution view) with the patch src applied (NULL:
+ * none), like the mutants. A patch names the project it attacks as
+ * @PROJECT@: the folder of this clone, wherever it is, is put in its place. */
 static void make_submission(const char *dir, const char *src)
 {
 	char *lab = xasprintf("%s/%s", dir, HOSTILE_LAB), *dst = xasprintf("%s/tasks.c", lab);
 	ck_assert_msg((mkdir(dir, 0755) == 0 || errno == EEXIST) && chmod(dir, 0755) == 0 &&
 	              mkdir(lab, 0755) == 0, "could not make %s: %s", lab, strerror(errno));
 	char *cwd = getcwd(NULL, 0);
-	char *cmd = xasprintf("sed 's|@PROJECT@|%s|g' '%s' > '%s' && chmod 0644 '%s'",
-	                      cwd, src, dst, dst);
+	char *cmd = xasprintf("awk -v view=solution -f grader/skeleton.awk "
+	                      "solutions/" HOSTILE_LAB "/tasks.c > '%3$s' && %4$s '%3$s' < '%2$s' && "
+	                      "sed -i 's|@PROJECT@|%1$s|g' '%3$s' && chmod 0644 '%3$s'",
+	                      cwd, src ? src : "/dev/null", dst, src ? "patch -s" : "true");
 	ck_assert_int_eq(system(cmd), 0);
 	free(cwd);
 	free(cmd);
@@ -359,7 +362,7 @@ START_TEST(test_selftest_hostile_verdict)
 		rm_rf(batch);
 		ck_assert_msg(mkdir(batch, 0755) == 0 && chmod(batch, 0755) == 0,
 		              "cannot make %s: %s", batch, strerror(errno));
-		make_submission(bob, "solutions/" HOSTILE_LAB "/tasks.c");
+		make_submission(bob, NULL); /* the reference itself */
 		sub = xasprintf("%s/%s", batch, stem);
 		free(bob);
 	} else {
