@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "grader.h"
+#include "selftest.h"
 
 static char root[] = "/tmp/cpu_speedup.XXXXXX";
 
@@ -35,7 +36,7 @@ static void remove_root(void)
 }
 
 /* The speedup row's verdict and output for one submission folder. */
-static const char *grade(const char *sub, char **output)
+static const char *grade_fixture(const char *sub, char **output)
 {
 	const char *grader = getenv("GRADER") ? getenv("GRADER") : "build/grader/grader";
 	char *json = xasprintf("%s/%s.json", root, sub);
@@ -58,7 +59,7 @@ static const char *grade(const char *sub, char **output)
 START_TEST(test_cpu_speedup_threads_pass_or_machine_too_busy)
 {
 	char *out;
-	const char *v = grade("threads", &out);
+	const char *v = grade_fixture("threads", &out);
 	ck_assert_msg(strcmp(v, "passed") == 0 ||
 	              (strcmp(v, "inconclusive") == 0 && strstr(out, "too busy")),
 	              "threaded reference got %s:\n%s", v, out);
@@ -70,7 +71,7 @@ END_TEST
 START_TEST(test_cpu_speedup_one_thread_fails_or_machine_too_busy)
 {
 	char *out;
-	const char *v = grade("serial", &out);
+	const char *v = grade_fixture("serial", &out);
 	ck_assert_msg(strcmp(v, "failed") == 0 ||
 	              (strcmp(v, "inconclusive") == 0 && strstr(out, "too busy")),
 	              "serial submission got %s:\n%s", v, out);
@@ -87,9 +88,5 @@ int main(void)
 	tcase_add_test(core, test_cpu_speedup_threads_pass_or_machine_too_busy);
 	tcase_add_test(core, test_cpu_speedup_one_thread_fails_or_machine_too_busy);
 	suite_add_tcase(s, core);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_passes(s, 1) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

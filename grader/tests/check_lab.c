@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "checks.h"
+#include "selftest.h"
 
 static char root[] = "/tmp/check_lab.XXXXXX";
 
@@ -201,9 +202,5 @@ int main(void)
 	tcase_add_test(core, test_lab_stage_missing_file_or_folder_is_not_submitted);
 	tcase_add_test(core, test_lab_replay_names_lab_check_seed_and_submission);
 	suite_add_tcase(s, core);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_passes(s, 1) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "report.h"
+#include "selftest.h"
 
 /* '<', '&', a CDATA end, quotes, C0 controls, an ESC colour code, CRLF and
  * bytes that are not UTF-8 at all. */
@@ -370,9 +371,5 @@ static Suite *report_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(report_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return suite_passes(report_suite(), 1) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "speedup.h"
+#include "selftest.h"
 
 static struct trials trials_of(const double *ratio, const double *control, long inflight, size_t n)
 {
@@ -133,9 +134,5 @@ int main(void)
 	tcase_add_test(core, test_speedup_no_trials_is_grader_error);
 	tcase_add_test(core, test_speedup_effective_cpus_within_affinity);
 	suite_add_tcase(s, core);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_passes(s, 1) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -126,3 +126,12 @@ void assert_rows(json_t *results, const char *lab, json_t *ids, const char *stat
 		ck_assert_msg(found, "%s: no row %s in the results", lab, json_string_value(id));
 	}
 }
+
+bool suite_passes(Suite *s, int min_ran)
+{
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr), ran = srunner_ntests_run(sr);
+	srunner_free(sr);
+	return failed == 0 && ran >= min_ran;
+}
