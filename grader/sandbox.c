@@ -79,8 +79,9 @@ static void on_timeout(struct run *run)
 	sbx_descendants(run->since, &ps);
 	char *headline = xasprintf("timed out after %.1f s.", run->o->timeout_s);
 	struct sbx_diag_in in = { .procs = &ps, .student_files = run->o->student_files,
-	                          .headline = headline, .wait_ms = drain_for, .ctx = run };
-	run->r->diagnosis = sbx_diagnose(&in);
+	                          .lab_dir = run->o->lab_dir, .headline = headline,
+	                          .wait_ms = drain_for, .ctx = run };
+	run->r->diagnosis = sbx_diagnose(&in, &run->r->blocked);
 	free(headline);
 	free(ps.p);
 }
@@ -123,9 +124,9 @@ static void look_for_stuck(struct run *run)
 		sbx_subtree(&ps, p->pid, &tree);
 		char *headline = xasprintf(SBX_STUCK_HEAD " after %.1f s.", age);
 		struct sbx_diag_in in = { .procs = &tree, .student_files = o->student_files,
-		                          .headline = headline, .gdb_s = o->stuck_s / 2,
-		                          .wait_ms = drain_for, .ctx = run };
-		char *text = sbx_diagnose(&in);
+		                          .lab_dir = o->lab_dir, .headline = headline,
+		                          .gdb_s = o->stuck_s / 2, .wait_ms = drain_for, .ctx = run };
+		char *text = sbx_diagnose(&in, NULL);
 		/* One that ended meanwhile was slow, not stuck: its text would be
 		 * taken for the next test's. */
 		if (still_runs(p))

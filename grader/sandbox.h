@@ -62,6 +62,8 @@ struct sbx_opts {
 	long max_procs;           /* processes/threads allowed (pids), 0 = 256 */
 	const char *const *student_files; /* basenames ("tasks.c") whose frames the timeout
 	                                     diagnosis shows; may be NULL */
+	const char *lab_dir;      /* frames in files under it that are not student files are
+	                             the harness's: the diagnosis labels such threads; may be NULL */
 	bool diagnose;            /* on timeout, capture every thread's backtrace with gdb first */
 	double stuck_s;           /* 0 = off; else a forked process (see below) still running
 	                             after stuck_s is diagnosed once, not killed, into stuck */
@@ -76,6 +78,8 @@ struct sbx_result {
 	bool flooded;           /* so much output that the run was stopped */
 	char *output;           /* captured stdout+stderr, NUL-terminated, at most output_cap bytes */
 	char *diagnosis;        /* on timeout with diagnose: student-facing text, else NULL */
+	bool blocked;           /* on timeout with diagnose: every thread was blocked (a
+	                           deadlock, say), none running */
 	char *stuck;            /* with stuck_s: one block per stuck process (at most
 	                           SBX_STUCK_MAX), each starting with SBX_STUCK_HEAD; else NULL */
 	double wall_s;
@@ -83,7 +87,7 @@ struct sbx_result {
 
 /* Every block of sbx_result.stuck starts with this, then " after N.N s.". */
 #define SBX_STUCK_HEAD "A test process was still running"
-#define SBX_STUCK_MAX 3
+#define SBX_STUCK_MAX 16
 
 void sbx_init(void);
 const char *sbx_protections(void);

@@ -118,11 +118,13 @@ double sbx_age_s(unsigned long long start);
 struct sbx_diag_in {
 	const struct sbx_procs *procs;
 	const char *const *student_files;
+	const char *lab_dir;          /* other files under it are the harness's; may be NULL */
 	const char *headline;         /* "timed out after 2.0 s." */
 	double gdb_s;
 	void (*wait_ms)(void *ctx, int ms);
 	void *ctx;
 };
-char *sbx_diagnose(const struct sbx_diag_in *in);
+/* *blocked (may be NULL): every thread looked blocked, none running. */
+char *sbx_diagnose(const struct sbx_diag_in *in, bool *blocked);
 
 #endif /* SANDBOX_INT_H */
