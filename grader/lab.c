@@ -284,14 +284,42 @@ int lab_run(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
 	                         hide_batch ? batch : NULL, NULL };
 	struct sbx_opts o = {
 		.argv = argv, .cwd = ctx->labdir, .env = env, .scratch = ctx->scratch,
-		.hidden = hidden,
-		.timeout_s = timeout_s, .mem_mb = ctx->mem_mb ? ctx->mem_mb : (long)spec_num(ctx->spec, "mem_mb", 0),
-		.student_files = names, .diagnose = true, .stuck_s = ctx->stuck_s,
+		.hidden = hidden, .timeout_s = lab_deadline(ctx, timeout_s),
+		.mem_mb = ctx->mem_mb ? ctx->mem_mb : (long)spec_num(ctx->spec, "mem_mb", 0),
+		.student_files = names, .lab_dir = ctx->labdir, .diagnose = true,
+		.stuck_s = ctx->stuck_s,
 	};
 	int rc = sbx_run(&o, r);
+	if (rc == 0 && r->timed_out && o.timeout_s < timeout_s)
+		strappend(&r->diagnosis, "  (This run's deadline was cut from %.0f s to %.0f s "
+		          "because an earlier check of this lab hung: fix that hang first.)\n",
+		          timeout_s, o.timeout_s);
+	if (rc == 0 && r->timed_out)
+		ctx->hung = true;
 	strv_free(env);
 	free(batch);
 	return rc;
+}
+
+/* ---- hangs ---- */
+
+/* One hang is enough to teach: a lab that hung once is graded in seconds,
+ * not by waiting out every later check's full deadline. */
+double lab_deadline(const struct lab_ctx *ctx, double timeout_s)
+{
+	return ctx->hung && timeout_s > HUNG_CAP_S ? HUNG_CAP_S : timeout_s;
+}
+
+const char *lab_hang_hint(const struct lab_ctx *ctx, json_t *check, json_t *test)
+{
+	return spec_str(test, "hint_hang", spec_str(check, "hint_hang",
+	                spec_str(ctx->spec, "hint_hang", NULL)));
+}
+
+const char *lab_hint(const struct lab_ctx *ctx, json_t *check, json_t *test, bool hang)
+{
+	const char *h = hang ? lab_hang_hint(ctx, check, test) : NULL;
+	return h ? h : spec_str(test, "hint", test ? NULL : spec_str(check, "hint", NULL));
 }
 
 char *lab_program(struct lab_ctx *ctx, const char *name)
