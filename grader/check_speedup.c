@@ -36,8 +36,8 @@ static int bench_run(struct lab_ctx *ctx, json_t *check, json_t *cmd, double tim
 	char *env[] = { xasprintf("BENCH_OUT=%s", out), NULL };
 	struct sbx_result r;
 	unlink(out);
+	double given = lab_deadline(ctx, timeout_s); /* what the run really gets */
 	int rc = lab_run(ctx, argv, env, timeout_s, &r);
-	timeout_s = lab_deadline(ctx, timeout_s); /* what the run really got */
 	unsigned long long ns = 0, cpu = 0;
 	FILE *f = rc == 0 ? fopen(out, "r") : NULL;
 	int got = f ? fscanf(f, "BENCH elapsed_ns=%llu cpu_ns=%llu workers=%ld max_inflight=%ld "
@@ -50,7 +50,7 @@ static int bench_run(struct lab_ctx *ctx, json_t *check, json_t *cmd, double tim
 		*why = xasprintf("could not run %s", argv[0]);
 	else if (r.timed_out)
 		*why = xasprintf("%s did not finish within %.0f s. %s%s%s", json_string_value(
-		                 json_array_get(cmd, 0)), timeout_s, r.diagnosis ? r.diagnosis : "",
+		                 json_array_get(cmd, 0)), given, r.diagnosis ? r.diagnosis : "",
 		                 hang_hint ? "Hint: " : "", hang_hint ? hang_hint : "");
 	else if (r.exit_code != 0 || got != 5)
 		*why = xasprintf("%s failed (exit code %d, signal %d) without a result:\n%s",

@@ -23,6 +23,7 @@
 #define MAX_TARGETS 3
 #define MAX_LINES 12              /* thread lines in one diagnosis */
 #define MAX_THREADS 256           /* threads read from one backtrace */
+#define GROWING_BYTES (4 << 20)   /* resident memory grown in 0.2 s: still at work */
 
 /* ---- which processes to look at, and are they blocked ---- */
 
@@ -72,6 +73,22 @@ static unsigned long long total_cpu(const struct sbx_procs *t)
 	unsigned long long sum = 0;
 	for (size_t i = 0; i < t->n; i++)
 		sum += t->p[i].cpu;
+	return sum;
+}
+
+/* Resident memory of the processes, in bytes. */
+static unsigned long long resident(const struct sbx_proc *procs, size_t n)
+{
+	unsigned long long sum = 0, pages;
+	char path[64];
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "/proc/%d/statm", procs[i].pid);
+		FILE *f = fopen(path, "re");
+		if (f && fscanf(f, "%*u %llu", &pages) == 1)
+			sum += pages * (unsigned long long)sysconf(_SC_PAGESIZE);
+		if (f)
+			fclose(f);
+	}
 	return sum;
 }
 
@@ -543,29 +560,37 @@ static int describe_process(char **text, const struct sbx_proc *p, const struct 
 	return lines;
 }
 
-char *sbx_diagnose(const struct sbx_diag_in *in, bool *blocked)
+char *sbx_diagnose(const struct sbx_diag_in *in, struct sbx_diag_out *out)
 {
 	struct sbx_proc targets[MAX_TARGETS];
 	struct sbx_procs before = { 0 }, after = { 0 };
+	struct sbx_diag_out none;
 	size_t n = pick_targets(in->procs, targets);
 	char *text = xstrdup(in->headline);
-	if (blocked)
-		*blocked = false;
+	out = out ? out : &none;
+	*out = (struct sbx_diag_out){ 0 };
 	if (n == 0) {
 		strappend(&text, " No program of yours was still running.\n");
 		return text;
 	}
 	sample_threads(targets, n, &before);
+	unsigned long long mem = resident(targets, n);
 	in->wait_ms(in->ctx, 200);
 	sample_threads(targets, n, &after);
+	unsigned long long grown = resident(targets, n);
+	grown = grown > mem ? grown - mem : 0;
 	bool running = total_cpu(&after) >= total_cpu(&before) + 2;
 	for (size_t i = 0; i < after.n; i++)
 		running = running || (after.p[i].state == 'R' && thread_state(&before, after.p[i].pid) == 'R');
-	if (blocked)
-		*blocked = !running;
-	strappend(&text, running
-	          ? " It looks like an infinite loop or livelock: threads are running but never finish.\n"
-	          : " It looks like a deadlock or a wait that is never signalled: every thread is blocked.\n");
+	out->blocked = !running;
+	out->growing = grown >= GROWING_BYTES;
+	if (out->growing)
+		strappend(&text, " It was still taking memory (%llu MiB more in 0.2 s): it may be slow "
+		          "rather than stuck, or it takes memory without end.\n", grown >> 20);
+	else
+		strappend(&text, running
+		          ? " It looks like an infinite loop or livelock: threads are running but never finish.\n"
+		          : " It looks like a deadlock or a wait that is never signalled: every thread is blocked.\n");
 	int lines = 0;
 	double gdb_end = in->gdb_s > 0 ? now_s() + in->gdb_s : 0; /* one deadline for all */
 	for (size_t i = 0; i < n && lines < MAX_LINES; i++) {

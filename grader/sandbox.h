@@ -32,8 +32,8 @@
  * (the first one that is not bwrap: Check's runner, so the forked one is a
  * test) that has lived stuck_s seconds is diagnosed while the run goes on, as
  * on a timeout (thread states, gdb, the student's frames), and left running.
- * gdb holds it stopped for at most stuck_s/2 and then detaches, so with
- * stuck_s at 0.6 of the runner's timeout the runner still sees its test time
+ * gdb holds it stopped for at most 0.7 stuck_s and then detaches, so with
+ * stuck_s at half the runner's timeout the runner still sees its test time
  * out on time. Blocks come in the order the processes were diagnosed.
  *
  * Files: sandbox.c runs and watches (output, deadline, stuck processes,
@@ -80,6 +80,8 @@ struct sbx_result {
 	char *diagnosis;        /* on timeout with diagnose: student-facing text, else NULL */
 	bool blocked;           /* on timeout with diagnose: every thread was blocked (a
 	                           deadlock, say), none running */
+	bool growing;           /* on timeout with diagnose: it was still taking memory, so
+	                           it may be slow rather than stuck */
 	char *stuck;            /* with stuck_s: one block per stuck process (at most
 	                           SBX_STUCK_MAX), each starting with SBX_STUCK_HEAD; else NULL */
 	double wall_s;

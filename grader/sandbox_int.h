@@ -124,7 +124,11 @@ struct sbx_diag_in {
 	void (*wait_ms)(void *ctx, int ms);
 	void *ctx;
 };
-/* *blocked (may be NULL): every thread looked blocked, none running. */
-char *sbx_diagnose(const struct sbx_diag_in *in, bool *blocked);
+/* What the diagnosis saw, besides its text (out may be NULL). */
+struct sbx_diag_out {
+	bool blocked;                 /* every thread looked blocked, none running */
+	bool growing;                 /* its memory grew while it was watched */
+};
+char *sbx_diagnose(const struct sbx_diag_in *in, struct sbx_diag_out *out);
 
 #endif /* SANDBOX_INT_H */
