@@ -214,8 +214,8 @@ static void field_query(char **s, const char *what, xmlNode *alloc)
  * with the student's frame of the stack that follows it ("Lock was
  * previously acquired, in task_run (tasks.c:117)"); the conflicting access
  * (the first xauxwhat) with the locks it held. */
-static void describe_aux(char **s, xmlNode *err, xmlNode *first, const char *scratch,
-                         json_t *files, const char *held_there)
+static void describe_aux(char **s, xmlNode *first, const char *scratch, json_t *files,
+                         const char *held_there)
 {
 	bool conflict = true;
 	for (xmlNode *c = first ? first->next : NULL; c; c = c->next) {
@@ -240,7 +240,6 @@ static void describe_aux(char **s, xmlNode *err, xmlNode *first, const char *scr
 		field_query(s, what, f);
 		strappend(s, "\n");
 	}
-	(void)err;
 }
 
 /* Describes one error; NULL when no frame of it lies in a student file. */
@@ -262,7 +261,7 @@ static char *describe_error(xmlNode *err, const char *scratch, json_t *files, co
 	char *s = xasprintf("%s in %s\n  %s%s%s%s\n", kind_words(text_of(child(err, "kind"))),
 	                    here ? here : there, headline(err), held_here ? " (" : "",
 	                    held_here ? held_here : "", held_here ? ")" : "");
-	describe_aux(&s, err, first, scratch, files, held_there);
+	describe_aux(&s, first, scratch, files, held_there);
 	if (disjoint_locks(raw_here, raw_there))
 		strappend(&s, "  The two threads held different locks, so neither lock kept the "
 		          "other thread out.\n");
@@ -390,7 +389,9 @@ static void resolve_fields(struct lab_ctx *ctx, json_t *check, char **summary)
 	                 "set debuginfod enabled off", "-ex", script, prog, NULL };
 	char *env[] = { xasprintf("GRADER_FIELDS=%s", queries), NULL };
 	struct sbx_result r;
+	bool hung = ctx->hung; /* gdb too slow is not the student's hang */
 	bool ran = lab_run(ctx, argv, env, 10, &r) == 0 && !r.timed_out && r.output;
+	ctx->hung = hung;
 	char *out = NULL;
 	for (const char *p = *summary; *p;) {
 		const char *mark = strchr(p, FIELD_MARK);
@@ -530,19 +531,12 @@ static void hung_natively(struct lab_ctx *ctx, json_t *check, struct result *row
 	sbx_result_free(&hg);
 }
 
-void check_races(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t n)
+/* The scenario under Helgrind (or ThreadSanitizer where Valgrind is missing). */
+static void check_helgrind(struct lab_ctx *ctx, json_t *check, struct result *rows)
 {
-	struct sbx_result r, text = { 0 }, nat;
+	struct sbx_result r, text = { 0 };
 	char *summary = NULL;
 	int shown = 0, errors = 0;
-	(void)n;
-	if (native(ctx, check, &nat) == 0 && nat.timed_out) {
-		hung_natively(ctx, check, rows, &nat);
-		rows->replay = lab_replay(ctx, spec_str(check, "name", "races"), -1);
-		sbx_result_free(&nat);
-		return;
-	}
-	sbx_result_free(&nat);
 	if (!valgrind_available()) {
 		races_tsan(ctx, check, rows);
 		if (rows->verdict != V_PASS)
@@ -595,4 +589,23 @@ void check_races(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t
 	free(summary);
 	sbx_result_free(&r);
 	sbx_result_free(&text);
+}
+
+void check_races(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t n)
+{
+	struct sbx_result nat;
+	(void)n;
+	if (native(ctx, check, &nat) == 0 && nat.timed_out) {
+		hung_natively(ctx, check, rows, &nat);
+		rows->replay = lab_replay(ctx, spec_str(check, "name", "races"), -1);
+		sbx_result_free(&nat);
+		return;
+	}
+	sbx_result_free(&nat);
+	/* It ended natively: Helgrind's slowdown is not a hang, so an earlier
+	 * check's hang does not cut Helgrind's deadline. */
+	bool hung = ctx->hung;
+	ctx->hung = false;
+	check_helgrind(ctx, check, rows);
+	ctx->hung = ctx->hung || hung;
 }
