@@ -204,7 +204,8 @@ static void field_query(char **s, const char *what, xmlNode *alloc)
 {
 	unsigned long off, size;
 	const char *in = strstr(what, " is ");
-	if (!alloc || !in || sscanf(in, " is %lu bytes inside a block of size %lu", &off, &size) != 2)
+	if (!alloc || !in ||
+	    sscanf(in, " is %lu bytes inside a block of size %lu", &off, &size) != 2)
 		return;
 	strappend(s, "%c%s:%s %lu %lu%c", FIELD_MARK, text_of(child(alloc, "file")),
 	          text_of(child(alloc, "line")), size, off, FIELD_MARK);
@@ -457,6 +458,15 @@ static int native(struct lab_ctx *ctx, json_t *check, struct sbx_result *r)
 	return rc;
 }
 
+/* "   at board_say (tasks.c:96)", or the object for a frame without source. */
+static void raw_frame(char **raw, xmlNode *f, bool first)
+{
+	const char *fn = text_of(child(f, "fn")), *file = text_of(child(f, "file"));
+	const char *line = text_of(child(f, "line"));
+	strappend(raw, "   %s %s (%s%s%s)\n", first ? "at" : "by", *fn ? fn : "???",
+	          *file ? file : text_of(child(f, "obj")), *line ? ":" : "", line);
+}
+
 /* Helgrind's errors as text for RAW=1, where only its XML exists: each
  * error's headline, its auxiliary lines and every stack's frames. */
 static void raw_from_xml(const char *dir, char **raw)
@@ -483,13 +493,10 @@ static void raw_from_xml(const char *dir, char **raw)
 				else if (!strcmp(name, "xauxwhat"))
 					strappend(raw, " %s\n", text_of(child(c, "text")));
 				int k = 0;
-				for (xmlNode *f = strcmp(name, "stack") ? NULL : c->children; f; f = f->next)
+				xmlNode *f = strcmp(name, "stack") ? NULL : c->children;
+				for (; f; f = f->next)
 					if (f->type == XML_ELEMENT_NODE)
-						strappend(raw, "   %s %s (%s%s%s)\n", k++ ? "by" : "at",
-						          *text_of(child(f, "fn")) ? text_of(child(f, "fn")) : "???",
-						          *text_of(child(f, "file")) ? text_of(child(f, "file")) :
-						          text_of(child(f, "obj")), *text_of(child(f, "line")) ?
-						          ":" : "", text_of(child(f, "line")));
+						raw_frame(raw, f, k++ == 0);
 			}
 			strappend(raw, "\n");
 		}
