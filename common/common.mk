@@ -53,6 +53,16 @@ $(OUT)/%: $(OUT)/%.o $(STUDENT_OBJ) $(HARNESS_OBJ) $(COMMON_OBJ)
 clean:
 	rm -rf $(OUT)
 
+# ---- hidden tests: the instructor's hidden/check_NAME.c, absent from the
+# student release (grader/SPEC.md). Each links like a test program and is
+# part of `make all` when the folder exists; `make hidden` builds only them.
+HIDDEN_PROGRAMS := $(patsubst hidden/%.c,$(OUT)/%,$(wildcard hidden/check_*.c))
+.PHONY: hidden
+all: $(HIDDEN_PROGRAMS)
+hidden: $(HIDDEN_PROGRAMS)
+$(HIDDEN_PROGRAMS): $(OUT)/%: $(OUT)/hidden/%.o $(STUDENT_OBJ) $(HARNESS_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
 # ---- the commands a student types (each names the program it runs) ----
 HELGRIND_SUPP := $(ROOT)/grader/helgrind.supp
 HELGRIND := valgrind -q --tool=helgrind --error-exitcode=99 \
