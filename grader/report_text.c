@@ -136,8 +136,8 @@ static void put_hidden(FILE *f, const struct results *rs, size_t from, size_t to
 		fprintf(f, "  hidden tests: %zu, %zu passed (their content is not shown)\n",
 		        n, passed);
 	if (rs->release && to == rs->n)
-		fputs("  hidden tests: not in this copy; when your instructor grades, the "
-		      "instructor's hidden tests also count for credit\n", f);
+		fputs("  hidden tests: none in this copy; when your instructor grades, "
+		      "hidden tests also count for credit\n", f);
 }
 
 /* Prints rows[from, to) under their lab's header. */
