@@ -105,9 +105,21 @@ static int plan_check(struct lab_ctx *ctx, json_t *check)
 
 /* ---- hidden tests (SPEC.md): labs/NN-topic/hidden/hidden.json ---- */
 
+/* Whether checks holds a check of this name. */
+static bool has_check(json_t *checks, const char *name)
+{
+	size_t i;
+	json_t *check;
+	json_array_foreach(checks, i, check)
+		if (strcmp(spec_str(check, "name", ""), name) == 0)
+			return true;
+	return false;
+}
+
 /* Appends the checks of hidden.json to the spec's, so they run last, each
  * wrapped in the "hidden" kind (check_hidden). No hidden folder, no change:
- * the student release has none. 0, or -1 when hidden.json is no spec. */
+ * the student release has none. 0, or -1 when hidden.json is no spec (a
+ * name already taken would merge the rows of two checks). */
 static int plan_hidden(struct lab_ctx *ctx)
 {
 	char *path = xasprintf("%s/labs/%s/hidden/hidden.json", ctx->opt->root, ctx->lab);
@@ -118,7 +130,8 @@ static int plan_hidden(struct lab_ctx *ctx)
 	int rc = access(path, F_OK) == 0 && !json_is_array(hidden) ? -1 : 0;
 	json_array_foreach(hidden, i, check) {
 		const char *kind = spec_str(check, "kind", "hidden");
-		if (!json_is_object(check) || strcmp(kind, "hidden") == 0 || !check_kind(kind)) {
+		if (!json_is_object(check) || strcmp(kind, "hidden") == 0 || !check_kind(kind) ||
+		    has_check(checks, spec_str(check, "name", ""))) {
 			rc = -1;
 			break;
 		}

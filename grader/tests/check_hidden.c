@@ -128,6 +128,9 @@ START_TEST(test_hidden_plan_bad_hidden_json_is_a_spec_fault)
 		"{\"checks\": 3}", "not json",
 		"{\"checks\": [{\"name\": \"x\", \"kind\": \"vibes\"}]}",
 		"{\"checks\": [{\"name\": \"x\", \"kind\": \"hidden\"}]}",
+		"{\"checks\": [{\"name\": \"races\", \"kind\": \"races\"}]}", /* taken */
+		"{\"checks\": [{\"name\": \"s\", \"kind\": \"unit\"}, "
+		"{\"name\": \"s\", \"kind\": \"unit\"}]}",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct results rs = { 0 };
