@@ -393,7 +393,7 @@ END_TEST
 
 /* ---- boards are independent ---- */
 
-#define STALL_WAIT_MS 2000	/* how long the free board may take to say a line */
+#define STALL_WAIT_MS 1000	/* how long the free board may take to say a line */
 
 struct stalled {
 	struct board *b;
