@@ -251,6 +251,18 @@ int cli_checks(const char *arg, char **labs, json_t **specs, char **resolved,
 		*said = NULL;
 		return -1;
 	}
+	/* Naming every check is the full grade, a score: no --check at all. */
+	bool every = true;
+	for (size_t l = 0; labs[l] && every; l++) {
+		size_t i;
+		json_t *c;
+		json_array_foreach(json_object_get(specs[l], "checks"), i, c)
+			every &= in_list(list, spec_str(c, "name", ""));
+	}
+	if (every) {
+		free(list);
+		list = NULL;
+	}
 	*resolved = list;
 	return 0;
 }

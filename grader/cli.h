@@ -23,8 +23,9 @@ char **cli_labs(const char *root, const char *want, size_t *n, char **why);
 void cli_labs_free(char **labs);
 int cli_seed(const char *arg, long *seed, char **why);
 /* specs[i] is labs[i]'s parsed lab.json (NULL when it did not parse). On
- * success *resolved is the comma list of check names to run and *said, when
- * not NULL, tells the user how a name was read ("test_x is a test of unit"). */
+ * success *resolved is the comma list of check names to run (NULL when they
+ * are all of every lab's checks: the full grade) and *said, when not NULL,
+ * tells the user how a name was read ("test_x is a test of unit"). */
 int cli_checks(const char *arg, char **labs, json_t **specs, char **resolved,
                char **said, char **why);
 char *cli_replay_of(const char *checks, long seed);

@@ -89,6 +89,10 @@ START_TEST(test_cli_check_names_pass_through)
 	ck_assert_str_eq(resolved, "races,unit");
 	ck_assert_ptr_null(said);
 	free(resolved);
+	/* Every check named is the full grade, not a replay. */
+	ck_assert_int_eq(cli_checks("speedup,unit,races", labs_one, specs, &resolved, &said,
+	                            &why), 0);
+	ck_assert_ptr_null(resolved);
 }
 END_TEST
 
