@@ -177,7 +177,8 @@ static void gate_row(struct lab_ctx *ctx, struct result *r, const struct needs *
 	if (r->verdict == V_ERROR || r->verdict == V_NOT_SUBMITTED)
 		return; /* the grader's own fault, or nothing to score: said already */
 	char *pass = nd->nunmet ? names_pass(nd) : NULL;
-	if (nd->state == NEED_NOT_RUN) {
+	if (nd->state == NEED_NOT_RUN && r->verdict == V_PASS) {
+		/* Only a pass needs the warning: it would not count in a full grade. */
 		char *names = names_join(nd->not_run, nd->nnot_run), *cmd = lab_replay(ctx, NULL, -1);
 		prepend(r, xasprintf("not gated in this replay: %s counts only when %s %s, and %s "
 		        "did not run here (`%s` grades them all)", r->check, names,

@@ -125,6 +125,10 @@ START_TEST(test_score_replay_without_the_required_rows_is_not_gated)
 	ck_assert_ptr_nonnull(strstr(s->output, "unit and races pass, and they did not run here"));
 	ck_assert_ptr_nonnull(strstr(s->output, "make grade LAB=99-demo"));
 	ck_assert_ptr_nonnull(strstr(s->output, "\nspeedup 7.84x")); /* figures kept */
+	/* A row that failed on its own needs no such warning. */
+	row_set(s, V_FAIL, xstrdup("speedup 1.00x"));
+	lab_score(&ctx, rs.rows, rs.n);
+	ck_assert_str_eq(s->output, "speedup 1.00x");
 }
 END_TEST
 
