@@ -7,6 +7,7 @@
  *   lab_build     the lab's own Makefile, in the sandbox.
  *   check_kind    finds the runner for a spec's "kind".
  *   lab_run       sandbox_run with the lab's scrubbed environment.
+ *   lab_score     the score step, after the checks: "requires" (score.c).
  */
 #ifndef CHECKS_H
 #define CHECKS_H
@@ -47,5 +48,15 @@ void races_tsan(struct lab_ctx *ctx, json_t *check, struct result *row);
 void rows_fail(struct result *rows, size_t n, enum verdict v, const char *msg);
 /* Sets a row's verdict and score (full on pass, none otherwise). */
 void row_set(struct result *r, enum verdict v, char *output);
+
+/* The score step (score.c): rows[0..n) are one lab's rows, after its checks
+ * ran. Each row of a check with "requires" whose required rows did not all
+ * pass scores 0 (FAIL; INCONCLUSIVE when they could not be judged) and says
+ * "not scored until <names> pass"; when a required row did not run (a
+ * replay) nothing is gated and the row says so. */
+void lab_score(struct lab_ctx *ctx, struct result *rows, size_t n);
+/* "unit and races pass" when the check's requirements failed among rows so
+ * far (for progress lines), else NULL. A fresh string. */
+char *requires_unmet(json_t *spec, json_t *check, const struct result *rows, size_t n);
 
 #endif /* CHECKS_H */

@@ -48,6 +48,10 @@ struct results {
 	size_t n, cap;
 	char *notes;    /* run-wide notes: protections in force, machine facts */
 	bool release;   /* graded in the student release: its hidden tests are not here */
+	/* A replay (CHECK= or SEED=) is not a score: what it replayed, "unit
+	 * (seed 3)", and the command that grades for the score. NULL on a full
+	 * grade. Not owned: they outlive the results (main.c). */
+	const char *replay_of, *score_cmd;
 };
 
 struct result *results_add(struct results *rs, const char *lab, const char *check,

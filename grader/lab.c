@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "checks.h"
+#include "progress.h"
 
 #define STUDENT_FILE_MAX (1 << 20) /* a bigger "source file" is not source */
 #define BUILD_LOG_LINES 40         /* the first errors are the ones that matter */
@@ -375,7 +376,9 @@ int lab_run(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
 		.timeout_s = timeout_s, .mem_mb = ctx->mem_mb ? ctx->mem_mb : (long)spec_num(ctx->spec, "mem_mb", 0),
 		.student_files = names, .diagnose = true, .stuck_s = ctx->stuck_s,
 	};
+	progress_run(timeout_s); /* a terminal's status line counts down its deadline */
 	int rc = sbx_run(&o, r);
+	progress_run(-1);
 	strv_free(env);
 	free(batch);
 	return rc;
