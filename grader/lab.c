@@ -18,6 +18,7 @@
 
 static const struct { const char *kind; check_fn *fn; } kinds[] = {
 	{ "unit", check_unit }, { "races", check_races }, { "speedup", check_speedup },
+	{ "memory", check_memory },
 };
 
 check_fn *check_kind(const char *kind)
