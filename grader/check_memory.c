@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "checks.h"
 
 #define SAN_EXIT 86      /* exitcode=: tells a report from the program's own codes */
@@ -141,12 +142,24 @@ static bool is_student(const struct san_place *pl, const struct frame *f)
 	return false;
 }
 
-/* Frames a person can act on: not the sanitizers', not libc's (relative
- * dirs like ../sysdeps), not common/errors.c's CS:APP wrappers. */
-static bool is_shown(const struct frame *f)
+/* Frames a person can act on: the lab's and common/'s, but not
+ * common/errors.c's CS:APP wrappers. The symbolizer names some of the lab's
+ * files relative to the lab (tests/check_tasks.c) and glibc's relative to
+ * its own build (nptl/pthread_create.c), so a relative path counts when the
+ * lab has that file. */
+static bool is_shown(const struct san_place *pl, const struct frame *f)
 {
-	return f->line && f->path[0] == '/' && !strstr(f->path, "libsanitizer") &&
-	       !strstr(f->path, "/common/errors.c");
+	size_t sl = strlen(pl->scratch);
+	if (!f->line || strstr(f->path, "/common/errors.c"))
+		return false;
+	if (f->path[0] == '/')
+		return strncmp(f->path, pl->scratch, sl) == 0 && f->path[sl] == '/';
+	if (strncmp(f->path, "../", 3) == 0 || strncmp(f->path, "./", 2) == 0)
+		return false;
+	char *path = xasprintf("%s/%s", pl->labdir, f->path);
+	bool there = access(path, F_OK) == 0;
+	free(path);
+	return there;
 }
 
 /* The path as the student knows it: relative to the lab, or common/x.c. */
@@ -157,7 +170,9 @@ static const char *short_path(const struct san_place *pl, const char *path)
 		return path + dl + 1;
 	if (strncmp(path, pl->scratch, sl) == 0 && path[sl] == '/')
 		return path + sl + 1;
-	return strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	if (path[0] != '/')
+		return path; /* already relative to the lab */
+	return strrchr(path, '/') + 1;
 }
 
 /* "board_say (tasks.c:79)" */
@@ -185,7 +200,7 @@ static char *origin(const struct san_place *pl, const struct frame *st, int n)
 	if (i >= 0)
 		return frame_words(pl, &st[i]);
 	for (i = 0; i < n; i++) {
-		if (is_shown(&st[i])) {
+		if (is_shown(pl, &st[i])) {
 			char *f = frame_words(pl, &st[i]), *s = xasprintf("the lab's %s", f);
 			free(f);
 			return s;
@@ -225,6 +240,8 @@ static void take_where(struct report *r, const char *line)
 	else if (sscanf(p, "%ld bytes to the left of %ld-byte region", &off, &size) == 2)
 		snprintf(r->where, sizeof r->where, "%ld byte%s before the start of a %ld-byte block",
 		         off, off == 1 ? "" : "s", size);
+	else if (sscanf(p, "%ld bytes inside of %ld-byte region", &off, &size) == 2 && off == 0)
+		snprintf(r->where, sizeof r->where, "at the start of a %ld-byte block", size);
 	else if (sscanf(p, "%ld bytes inside of %ld-byte region", &off, &size) == 2)
 		snprintf(r->where, sizeof r->where, "%ld byte%s into a %ld-byte block",
 		         off, off == 1 ? "" : "s", size);
@@ -272,8 +289,9 @@ static void take_asan_headline(struct report *r, const char *p, size_t len)
 			snprintf(r->where, sizeof r->where, "at address %.*s", (int)strcspn(a + 16, " \n"),
 			         a + 16);
 		const char *sp = memmem(p, len, " sp 0x", 6); /* "(pc 0x.. bp 0x.. sp 0x.. T0)" */
-		if (sp)
-			take_thread(r->thread, sp + 1, len - (sp + 1 - p), " ");
+		const char *t = sp ? memmem(sp + 1, len - (sp + 1 - p), " T", 2) : NULL;
+		if (t)
+			take_thread(r->thread, t, len - (t - p), " ");
 	}
 	take_thread(r->thread, p, len, "in thread ");
 }
@@ -317,6 +335,22 @@ static bool take_section(struct report *r, const char *line, size_t len)
 
 /* ---- a report, from the student's side ---- */
 
+/* The Check test the report came from: START_TEST(name) makes name_fn. */
+static char *test_name(const struct san_place *pl, const struct report *r)
+{
+	static const enum section order[] = { SEC_ACCESS, SEC_THREAD, SEC_ALLOC };
+	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+		const struct frame *st = r->st[order[k]];
+		for (int i = 0; i < r->n[order[k]]; i++) {
+			size_t len = strlen(st[i].fn);
+			if (len > 3 && strcmp(st[i].fn + len - 3, "_fn") == 0 && is_shown(pl, &st[i]) &&
+			    !is_student(pl, &st[i]))
+				return xasprintf("%.*s", (int)(len - 3), st[i].fn);
+		}
+	}
+	return NULL;
+}
+
 /* "by thread T3"; "" for no thread, or the same one as `same` (said already). */
 static char *thread_words(const char *t, const char *same)
 {
@@ -348,7 +382,8 @@ static char *describe(const struct san_place *pl, const struct report *r)
 	}
 	here = i >= 0 ? frame_words(pl, &acc[i]) : n == 0 ? frame_words(pl, &r->head) :
 	       origin(pl, acc, n);
-	s = xasprintf("%s in %s", r->kind, here ? here : "the lab's code");
+	s = xasprintf("%s in %s", strcmp(r->kind, "SEGV") == 0 ? "SEGV (a read or write through "
+	              "a pointer to no memory)" : r->kind, here ? here : "the lab's code");
 	/* The call the student made that did the access: sprintf, memcpy... */
 	if (i > 0 && acc[i - 1].fn[0]) {
 		const char *callee = acc[i - 1].fn;
@@ -376,6 +411,10 @@ static char *describe(const struct san_place *pl, const struct report *r)
 	if (started)
 		strappend(&s, "  thread %s was started in %s\n", r->thread, started);
 	free(started);
+	char *test = test_name(pl, r);
+	if (test)
+		strappend(&s, "  during the test %s\n", test);
+	free(test);
 out:
 	free(alloc);
 	free(freed);
@@ -466,7 +505,8 @@ static void read_line(const struct san_place *pl, struct report *r, struct san_t
 		snprintf(r->what, sizeof r->what, "%s", rd ? "a read" : wr ? "a write" :
 		         "a read or write");
 	} else if (strncmp(p, "Hint: address points to the zero page", 37) == 0) {
-		strncat(r->where, " (a NULL pointer)", sizeof r->where - strlen(r->where) - 1);
+		strncat(r->where, " (near 0: a NULL pointer, or a field of one)",
+		        sizeof r->where - strlen(r->where) - 1);
 	} else if (memmem(p, len, "<== Memory access", 17)) {
 		take_variable(r, p, len);
 	} else if (!take_section(r, p, len) && memmem(p, len, " is located ", 12)) {
