@@ -29,9 +29,10 @@
 /* ---- reading one log ----
  *
  * A report is a block of lines: a headline ("==12==ERROR: AddressSanitizer:
- * heap-use-after-free on ...", "tasks.c:9:28: runtime error: ...", "Direct
- * leak of 88 byte(s) ..."), stacks of "    #N 0xPC in fn file:line" lines
- * under section lines ("freed by thread T1 here:"), and a SUMMARY line. */
+ * heap-use-after-free on ..." or "tasks.c:9:28: runtime error: ..."), stacks
+ * of "    #N 0xPC in fn file:line" lines under section lines ("freed by
+ * thread T1 here:"), and for ASan a SUMMARY line. A log cut short (a process
+ * killed while writing) still gives what it holds. */
 
 struct frame {
 	char fn[96];
@@ -43,7 +44,7 @@ enum section { SEC_ACCESS, SEC_ALLOC, SEC_FREE, SEC_THREAD, SEC_SKIP, SEC_COUNT 
 
 struct report {
 	bool open;
-	bool leak, ubsan, budget;
+	bool asan, budget;
 	char kind[160];    /* "heap-buffer-overflow", "runtime error: signed integer overflow" */
 	char what[256];    /* the access: "write of 15 bytes", the UBSan details */
 	char where[256];   /* where it lands: "0 bytes past the end of a 14-byte block" */
@@ -83,20 +84,15 @@ static void copy(char *dst, size_t cap, const char *src, size_t len)
 /* "file:line" or "file:line:col" into f; false for "(module+0x12)". */
 static bool parse_location(const char *loc, size_t len, struct frame *f)
 {
-	char buf[300];
+	char buf[300], *colon;
 	copy(buf, sizeof buf, loc, len);
-	if (buf[0] == '(' || buf[0] == '\0')
+	if (buf[0] == '(')
 		return false;
-	for (int parts = 0; parts < 2; parts++) {
-		char *colon = strrchr(buf, ':');
-		if (!colon || colon[1] < '0' || colon[1] > '9')
-			break;
+	/* A column comes last, if at all: the line is the number before it. */
+	for (int i = 0; i < 2 && (colon = strrchr(buf, ':')) && colon[1] &&
+	     strspn(colon + 1, "0123456789") == strlen(colon + 1); i++) {
 		f->line = atoi(colon + 1);
 		*colon = '\0';
-		if (parts == 0 && strrchr(buf, ':') && strrchr(buf, ':')[1] >= '0' &&
-		    strrchr(buf, ':')[1] <= '9')
-			continue; /* that was the column: the line is before it */
-		break;
 	}
 	copy(f->path, sizeof f->path, buf, strlen(buf));
 	return f->line > 0;
@@ -279,6 +275,7 @@ static void take_asan_headline(struct report *r, const char *p, size_t len)
 {
 	const char *k = p + strlen("ERROR: AddressSanitizer: ");
 	size_t n = len - (k - p);
+	r->asan = true;
 	if (strncmp(k, "attempting ", 11) == 0)
 		k += 11, n -= 11;
 	copy(r->kind, sizeof r->kind, k, strcspn(k, " :\n") < n ? strcspn(k, " :\n") : n);
@@ -296,13 +293,22 @@ static void take_asan_headline(struct report *r, const char *p, size_t len)
 	take_thread(r->thread, p, len, "in thread ");
 }
 
+/* "SUMMARY: AddressSanitizer: allocation-size-too-big ...": the kind, in one
+ * word, where the headline has none ("requested allocation size ..."). */
+static void take_summary(struct report *r, const char *p)
+{
+	size_t n = strcspn(p, " ");
+	if (r->open && r->asan && n > 0 && strcmp(r->kind, "SEGV") != 0)
+		copy(r->kind, sizeof r->kind, p, n);
+	r->budget |= strncmp(p, "out-of-memory", 13) == 0 || strncmp(p, "rss-limit", 9) == 0;
+}
+
 /* "tasks.c:9:28: runtime error: signed integer overflow: 2147483647 + 1 ..." */
 static void take_ubsan_headline(struct report *r, const char *line, size_t len)
 {
 	const char *rt = memmem(line, len, " runtime error: ", 16);
 	const char *msg = rt + 16, *end = line + len;
 	const char *colon = memmem(msg, end - msg, ": ", 2);
-	r->ubsan = true;
 	parse_location(line, rt - 1 - line, &r->head);
 	snprintf(r->kind, sizeof r->kind, "runtime error: %.*s",
 	         (int)((colon ? colon : end) - msg), msg);
@@ -375,11 +381,6 @@ static char *describe(const struct san_place *pl, const struct report *r)
 	            (n == 0 && is_student(pl, &r->head));
 	if (!mine)
 		goto out;
-	if (r->leak) {
-		s = xasprintf("memory leak: a block allocated in %s is never freed\n  %s\n",
-		              alloc ? alloc : "?", r->what);
-		goto out;
-	}
 	here = i >= 0 ? frame_words(pl, &acc[i]) : n == 0 ? frame_words(pl, &r->head) :
 	       origin(pl, acc, n);
 	s = xasprintf("%s in %s", strcmp(r->kind, "SEGV") == 0 ? "SEGV (a read or write through "
@@ -444,9 +445,9 @@ static void tally_report(const struct san_place *pl, struct report *r, struct sa
 	}
 	t->reports++;
 	/* The same bug in five test processes is one bug. */
-	size_t first = strcspn(what, "\n");
-	char *key = xasprintf("%.*s", (int)first, what);
-	if (!t->summary || !strstr(t->summary, key)) {
+	char *key = xasprintf("%.*s\n", (int)strcspn(what, "\n"), what);
+	if (!t->seen || !strstr(t->seen, key)) {
+		strappend(&t->seen, "%s", key);
 		t->found++;
 		if (t->shown < SHOW_REPORTS) {
 			strappend(&t->summary, "%s", what);
@@ -481,18 +482,11 @@ static void read_line(const struct san_place *pl, struct report *r, struct san_t
 	} else if (memmem(p, len, " runtime error: ", 16)) {
 		start_report(pl, r, t);
 		take_ubsan_headline(r, p, len);
-	} else if (strncmp(p, "Direct leak of ", 15) == 0) {
-		long bytes = 0, blocks = 0;
-		start_report(pl, r, t);
-		r->leak = true;
-		r->sec = SEC_ALLOC;
-		sscanf(p, "Direct leak of %ld byte(s) in %ld object(s)", &bytes, &blocks);
-		snprintf(r->what, sizeof r->what, "%ld bytes in %ld block%s", bytes, blocks,
-		         blocks == 1 ? "" : "s");
-	} else if (strncmp(p, "Indirect leak of ", 17) == 0 || strncmp(p, "ERROR: ", 7) == 0 ||
-	           strncmp(p, "SUMMARY: ", 9) == 0) {
-		/* Indirect leaks hang off a direct one: its report is the lesson. */
+	} else if (strncmp(p, "SUMMARY: AddressSanitizer: ", 27) == 0) {
+		take_summary(r, p + 27);
 		tally_report(pl, r, t);
+	} else if (strncmp(p, "ERROR: ", 7) == 0 || strncmp(p, "SUMMARY: ", 9) == 0) {
+		tally_report(pl, r, t); /* another tool's report: not ours to read */
 	} else if (!r->open) {
 		return;
 	} else if (parse_frame(p, len, &f)) {
@@ -500,7 +494,7 @@ static void read_line(const struct san_place *pl, struct report *r, struct san_t
 			r->st[r->sec][r->n[r->sec]++] = f;
 	} else if (strncmp(p, "READ of size", 12) == 0 || strncmp(p, "WRITE of size", 13) == 0) {
 		take_access(r, p, len);
-	} else if (strstr(p, "The signal is caused by a ")) {
+	} else if (strncmp(p, "The signal is caused by a ", 26) == 0) {
 		bool rd = memmem(p, len, "READ", 4) != NULL, wr = memmem(p, len, "WRITE", 5) != NULL;
 		snprintf(r->what, sizeof r->what, "%s", rd ? "a read" : wr ? "a write" :
 		         "a read or write");
@@ -521,7 +515,9 @@ void san_read(const char *log, const char *labdir, const char *scratch, json_t *
 	struct report *r = calloc(1, sizeof *r);
 	for (const char *p = log; r && *p; ) {
 		size_t len = strcspn(p, "\n");
-		read_line(&pl, r, t, p, len);
+		char *line = xasprintf("%.*s", (int)len, p); /* every search ends with the line */
+		read_line(&pl, r, t, line, len);
+		free(line);
 		p += len + (p[len] == '\n');
 	}
 	if (r)
@@ -532,6 +528,7 @@ void san_read(const char *log, const char *labdir, const char *scratch, json_t *
 void san_tally_free(struct san_tally *t)
 {
 	free(t->summary);
+	free(t->seen);
 	free(t->first_other);
 	memset(t, 0, sizeof *t);
 }
@@ -646,9 +643,9 @@ static void judge(struct lab_ctx *ctx, json_t *check, struct result *row,
 		        t->found > t->shown ? " (the first distinct ones below)" : "", t->summary,
 		        hint[0] ? hint + 1 : ""));
 	else if (r->timed_out)
-		row_set(row, V_FAIL, xasprintf("The tests did not finish under the sanitizers within "
-		        "%.0f s, so your code could not be checked to the end. %s%s",
-		        r->wall_s, r->diagnosis ? r->diagnosis : "", hint));
+		row_set(row, V_FAIL, xasprintf("The tests did not finish in time under the "
+		        "sanitizers, so your code could not be checked to the end: %s%s",
+		        r->diagnosis ? r->diagnosis : "it was stopped.", hint));
 	else if (timeouts > 0)
 		row_set(row, V_FAIL, xasprintf("%d test%s timed out under the sanitizers, so your code "
 		        "could not be checked to the end.\n%s%s", timeouts, timeouts == 1 ? "" : "s",

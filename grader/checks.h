@@ -54,6 +54,7 @@ struct san_tally {
 	int reports;        /* every report reaching one, repeats included */
 	int shown;
 	char *summary;      /* the first few distinct ones, for the student */
+	char *seen;         /* the first line of each distinct one */
 	int other;          /* reports reaching no student file */
 	char *first_other;  /* the first of those, in a line */
 	bool budget;        /* a process ran out of its memory budget */
