@@ -290,7 +290,19 @@ static void take_asan_headline(struct report *r, const char *p, size_t len)
 		if (t)
 			take_thread(r->thread, t, len - (t - p), " ");
 	}
+	const char *big = memmem(p, len, "requested allocation size 0x", 28);
+	if (big) {
+		static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB" };
+		double bytes = (double)strtoull(big + 26, NULL, 16);
+		size_t u = 0;
+		for (; u + 1 < sizeof units / sizeof units[0] && bytes >= 1024; u++)
+			bytes /= 1024;
+		const char *unit = units[u];
+		snprintf(r->what, sizeof r->what, "an allocation of %.0f %s, more than any block "
+		         "may have", bytes, unit);
+	}
 	take_thread(r->thread, p, len, "in thread ");
+	take_thread(r->thread, p, len, "(thread ");
 }
 
 /* "SUMMARY: AddressSanitizer: allocation-size-too-big ...": the kind, in one

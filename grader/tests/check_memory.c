@@ -125,7 +125,19 @@ START_TEST(test_memory_segv)
 }
 END_TEST
 
-/* One bug met by several tests, each a process with its own log, is one bug. */
+/* A headline without a kind word: the kind is ASan's SUMMARY's. */
+START_TEST(test_memory_kind_from_summary)
+{
+	read_fixture("asan-allocation-too-big.log");
+	ck_assert_int_eq(t.found, 1);
+	assert_says("allocation-size-too-big in board_new (tasks.c:31), in the call to malloc\n");
+	assert_says("  an allocation of 64 TiB, more than any block may have, by the main "
+	            "thread (T0)\n");
+}
+END_TEST
+
+/* One bug met by several tests, each a process with its own log, is one
+ * bug; past the first three distinct ones, the rest are counted, not shown. */
 START_TEST(test_memory_repeats_count_once)
 {
 	read_fixture("asan-overflow-thread.log");
@@ -134,6 +146,13 @@ START_TEST(test_memory_repeats_count_once)
 	ck_assert_int_eq(t.found, 2);
 	ck_assert_int_eq(t.reports, 3);
 	ck_assert_int_eq(t.shown, 2);
+	read_fixture("asan-use-after-free.log");
+	read_fixture("asan-segv.log");
+	read_fixture("asan-segv.log");
+	ck_assert_int_eq(t.found, 4);
+	ck_assert_int_eq(t.reports, 6);
+	ck_assert_int_eq(t.shown, 3);
+	ck_assert_ptr_null(strstr(t.summary, "SEGV"));
 }
 END_TEST
 
@@ -198,11 +217,12 @@ int main(void)
 	tcase_add_test(core, test_memory_use_after_free);
 	tcase_add_test(core, test_memory_ubsan_overflow);
 	tcase_add_test(core, test_memory_segv);
+	tcase_add_test(core, test_memory_kind_from_summary);
 	tcase_add_test(core, test_memory_repeats_count_once);
 	tcase_add_test(core, test_memory_lab_only_report_is_not_the_students);
 	tcase_add_test(core, test_memory_truncated_log);
 	tcase_add_test(core, test_memory_budget_and_broken_tool);
 	tcase_add_test(core, test_memory_nothing_in_a_clean_log);
 	suite_add_tcase(s, core);
-	return suite_passes(s, 9) ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_passes(s, 10) ? EXIT_SUCCESS : EXIT_FAILURE;
 }
