@@ -219,6 +219,23 @@ static void take_thread(char *dst, const char *line, size_t len, const char *aft
 		copy(dst, 16, t, n);
 }
 
+/* "0 bytes to the right of global variable 'gbuf' defined in 'tasks.c:14:6'
+ * (0x55792c26f3a0) of size 16" */
+static void take_global(struct report *r, const char *p)
+{
+	char side[8], name[64], at[128];
+	long off = 0, size = 0;
+	if (sscanf(p, "%ld bytes to the %7s of global variable '%63[^']' defined in '%127[^']' "
+	           "(%*[^)]) of size %ld", &off, side, name, at, &size) != 5)
+		return;
+	bool right = strcmp(side, "right") == 0;
+	char gap[32] = "just";
+	if (off > 0)
+		snprintf(gap, sizeof gap, "%ld byte%s", off, off == 1 ? "" : "s");
+	snprintf(r->where, sizeof r->where, "%s %s the global variable '%s' (%s, %ld bytes)", gap,
+	         right ? "past the end of" : "before the start of", name, at, size);
+}
+
 /* "0x60200000037e is located 0 bytes to the right of 14-byte region [..)"
  * in a student's words. */
 static void take_where(struct report *r, const char *line)
@@ -243,8 +260,8 @@ static void take_where(struct report *r, const char *line)
 		         off, off == 1 ? "" : "s", size);
 	else if (strncmp(p, "in stack of thread", 18) == 0)
 		snprintf(r->where, sizeof r->where, "a local variable");
-	else /* a global: "0 bytes to the right of global variable 'x' defined in ..." */
-		snprintf(r->where, sizeof r->where, "%.*s", (int)strcspn(p, "(\n"), p);
+	else
+		take_global(r, p);
 }
 
 /* "    [32, 35) 'num' (line 10) <== Memory access at offset 35 overflows this variable" */
@@ -252,11 +269,14 @@ static void take_variable(struct report *r, const char *line, size_t len)
 {
 	const char *q = memchr(line, '\'', len), *q2 = q ? memchr(q + 1, '\'', len - (q + 1 - line)) : NULL;
 	const char *verb = memmem(line, len, "<== Memory access at offset", 27);
+	const char *decl = q2 ? strstr(q2, "(line ") : NULL;
 	if (!q || !q2 || !verb)
 		return;
 	const char *how = strstr(verb, " overflows") ? "past the end of" :
 	                  strstr(verb, " underflows") ? "before the start of" : "in";
-	snprintf(r->where, sizeof r->where, "%s the local variable %.*s", how, (int)(q2 - q + 1), q);
+	snprintf(r->where, sizeof r->where, "%s the local variable %.*s%s%.*s", how,
+	         (int)(q2 - q + 1), q, decl && decl < verb ? ", declared at " : "",
+	         decl && decl < verb ? (int)strcspn(decl + 1, ")") : 0, decl ? decl + 1 : "");
 }
 
 /* "WRITE of size 15 at 0x... thread T0" */
@@ -417,7 +437,8 @@ static char *describe(const struct san_place *pl, const struct report *r)
 	}
 	if (freed) {
 		by = thread_words(r->free_thread, r->thread);
-		strappend(&s, "  and freed in %s%s%s\n", freed, by[0] ? ", " : "", by);
+		strappend(&s, "  and %sfreed in %s%s%s\n", strcmp(r->kind, "double-free") == 0 ?
+		          "first " : "", freed, by[0] ? ", " : "", by);
 		free(by);
 	}
 	char *started = origin(pl, r->st[SEC_THREAD], r->n[SEC_THREAD]);
@@ -663,8 +684,9 @@ static void judge(struct lab_ctx *ctx, json_t *check, struct result *row,
 		        "could not be checked to the end.\n%s%s", timeouts, timeouts == 1 ? "" : "s",
 		        r->stuck ? r->stuck : "", hint));
 	else if (t->budget)
-		row_set(row, V_FAIL, xasprintf("A test process used more than %ld MiB of memory under "
-		        "AddressSanitizer and was stopped: does your code allocate without end?%s",
+		row_set(row, V_FAIL, xasprintf("A process of the test program used more than %ld MiB "
+		        "of memory under AddressSanitizer and was stopped: does your code allocate "
+		        "without end?%s",
 		        (long)spec_num(check, "mem_mb", MEMORY_MB), hint));
 	else if (t->other > 0)
 		row_set(row, V_FAIL, xasprintf("The sanitizers found %d error%s in the lab's own code, "

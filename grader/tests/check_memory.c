@@ -125,6 +125,24 @@ START_TEST(test_memory_segv)
 }
 END_TEST
 
+/* A local array, a global one, a block freed twice: three logs in a row. */
+START_TEST(test_memory_stack_global_double_free)
+{
+	read_fixture("asan-stack-global-double-free.log");
+	ck_assert_int_eq(t.found, 3);
+	assert_says("stack-buffer-overflow in say (tasks.c:10), in the call to sprintf\n"
+	            "  a write of 5 bytes, past the end of the local variable 'num', declared at "
+	            "line 10, by the main thread (T0)\n");
+	assert_says("global-buffer-overflow in gput (tasks.c:15)\n"
+	            "  a write of 1 byte, just past the end of the global variable 'gbuf' "
+	            "(tasks.c:14:6, 16 bytes), by the main thread (T0)\n");
+	assert_says("double-free in board_free (tasks.c:7), in the call to free\n"
+	            "  at the start of a 88-byte block, by the main thread (T0)\n"
+	            "  the block was allocated in board_new (tasks.c:6)\n"
+	            "  and first freed in board_free (tasks.c:7)\n");
+}
+END_TEST
+
 /* A headline without a kind word: the kind is ASan's SUMMARY's. */
 START_TEST(test_memory_kind_from_summary)
 {
@@ -218,11 +236,12 @@ int main(void)
 	tcase_add_test(core, test_memory_ubsan_overflow);
 	tcase_add_test(core, test_memory_segv);
 	tcase_add_test(core, test_memory_kind_from_summary);
+	tcase_add_test(core, test_memory_stack_global_double_free);
 	tcase_add_test(core, test_memory_repeats_count_once);
 	tcase_add_test(core, test_memory_lab_only_report_is_not_the_students);
 	tcase_add_test(core, test_memory_truncated_log);
 	tcase_add_test(core, test_memory_budget_and_broken_tool);
 	tcase_add_test(core, test_memory_nothing_in_a_clean_log);
 	suite_add_tcase(s, core);
-	return suite_passes(s, 10) ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_passes(s, 11) ? EXIT_SUCCESS : EXIT_FAILURE;
 }
