@@ -6,6 +6,7 @@
 #   make test                       the project's own proof
 #   make skeletons                  regenerate labs/*/ student files from solutions/
 #   make coverage [LAB=NN] [SUBMISSION=DIR]   gcov: which lines the tests reach
+#   make release [RELEASE=F.tar.gz] the student release (default build/release.tar.gz)
 #   make deps                       install the Debian packages (sudo when not root)
 #   make clean
 
@@ -33,7 +34,7 @@ GRADE_FLAGS = $(if $(LAB),--lab '$(LAB)') $(if $(SUBMISSION),--submission '$(SUB
               $(if $(SEED),--seed '$(SEED)') $(if $(RAW),--raw) $(if $(AUTOLAB),--autolab)
 
 .SECONDARY:
-.PHONY: all grade grade-batch test unit skeletons check-skeletons coverage deps clean
+.PHONY: all grade grade-batch test unit skeletons check-skeletons coverage deps clean release
 all: $(GRADER)
 
 deps:
@@ -92,9 +93,20 @@ coverage: deps
 	  $(MAKE) --no-print-directory -s -C $$dir BUILD=$(abspath $(BUILD)) ROOT=$(CURDIR) coverage || exit 1; \
 	done
 
-# ---- the project's proof ----
+# ---- the project's proof, and the student release (grader/release.sh) ----
+# A release (a RELEASE file at the top) has neither grader/tests/ nor
+# solutions/: there both targets only say so.
+ifeq ($(wildcard RELEASE),)
 test: $(GRADER) $(UNIT_TESTS) check-skeletons
 	@GRADER=$(GRADER) sh grader/tests/run.sh $(UNIT_TESTS)
+
+release: check-skeletons
+	@sh grader/release.sh '$(or $(RELEASE),$(BUILD)/release.tar.gz)'
+else
+test release:
+	@echo "make $@: not part of the student release; it is run in the instructor's copy." >&2; \
+	 echo "Your tools: make grade LAB=NN, and inside a lab folder make test." >&2; exit 2
+endif
 
 clean:
 	rm -rf $(BUILD)

@@ -53,6 +53,20 @@ $(OUT)/%: $(OUT)/%.o $(STUDENT_OBJ) $(HARNESS_OBJ) $(COMMON_OBJ)
 clean:
 	rm -rf $(OUT)
 
+# ---- hidden tests: the instructor's hidden/check_NAME.c, absent from the
+# student release (grader/SPEC.md). Each links like a test program and is
+# part of `make all` when the folder exists; `make hidden` builds only them.
+# The objects stay (not deleted as intermediates): the grader builds the
+# hidden programs only after the student's code was built without hidden/,
+# so that the student's code is never compiled beside the hidden sources.
+HIDDEN_PROGRAMS := $(patsubst hidden/%.c,$(OUT)/%,$(wildcard hidden/check_*.c))
+.SECONDARY: $(STUDENT_OBJ) $(HARNESS_OBJ) $(COMMON_OBJ)
+.PHONY: hidden
+all: $(HIDDEN_PROGRAMS)
+hidden: $(HIDDEN_PROGRAMS)
+$(HIDDEN_PROGRAMS): $(OUT)/%: $(OUT)/hidden/%.o $(STUDENT_OBJ) $(HARNESS_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
 # ---- the commands a student types (each names the program it runs) ----
 HELGRIND_SUPP := $(ROOT)/grader/helgrind.supp
 HELGRIND := valgrind -q --tool=helgrind --error-exitcode=99 \

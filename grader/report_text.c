@@ -122,6 +122,24 @@ static bool same_lab(const struct result *a, const struct result *b)
 	return strcmp(or_empty(a->lab), or_empty(b->lab)) == 0;
 }
 
+/* Hidden tests (grader/SPEC.md) are the instructor's: rows[from, to) show
+ * them as one line, never a name, an output or a hint. A student release
+ * has none and says once, under its last lab, that they exist. */
+static void put_hidden(FILE *f, const struct results *rs, size_t from, size_t to)
+{
+	size_t n = 0, passed = 0;
+	for (size_t i = from; i < to; i++) {
+		n += rs->rows[i].hidden;
+		passed += rs->rows[i].hidden && rs->rows[i].verdict == V_PASS;
+	}
+	if (n > 0)
+		fprintf(f, "  hidden tests: %zu, %zu passed (their content is not shown)\n",
+		        n, passed);
+	if (rs->release && to == rs->n)
+		fputs("  hidden tests: none in this copy; when your instructor grades, "
+		      "hidden tests also count for credit\n", f);
+}
+
 /* Prints rows[from, to) under their lab's header. */
 static void put_lab(FILE *f, const struct results *rs, size_t from, size_t to,
                     bool color, bool raw)
@@ -137,7 +155,9 @@ static void put_lab(FILE *f, const struct results *rs, size_t from, size_t to,
 	put_clean(f, rs->rows[from].lab);
 	fprintf(f, "  %s%s\n", pts, color ? C_RESET : "");
 	for (size_t i = from; i < to; i++)
-		put_row(f, &rs->rows[i], color, raw);
+		if (!rs->rows[i].hidden)
+			put_row(f, &rs->rows[i], color, raw);
+	put_hidden(f, rs, from, to);
 	fputc('\n', f);
 }
 
