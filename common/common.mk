@@ -92,6 +92,17 @@ tsan/%:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/tsan \
 	  EXTRA_CFLAGS="-fsanitize=thread -O1" EXTRA_LDFLAGS=-fsanitize=thread $(BUILD)/tsan/labs/$(LAB)/$*
 
+# AddressSanitizer + UndefinedBehaviorSanitizer build of one program
+# (make asan/check_tasks): the memory check. The same warnings as every build;
+# -O1 keeps the stacks close to the source. Both runtimes are linked in
+# statically: with gcc's shared libubsan beside libasan, UBSan ignores
+# log_path= and writes its reports to the program's stderr.
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -g -O1
+asan/%:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan EXTRA_CFLAGS="$(ASAN_FLAGS)" \
+	  EXTRA_LDFLAGS="-fsanitize=address,undefined -static-libasan -static-libubsan" \
+	  $(BUILD)/asan/labs/$(LAB)/$*
+
 # Coverage runs the tests in one process (CK_FORK=no): a forked test child
 # that fails writes no coverage data (TOOLCHAIN.md). `timeout` stands in for
 # Check's per-test timeouts, which fork mode alone provides.

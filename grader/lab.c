@@ -22,6 +22,7 @@ static check_fn check_hidden;
 /* "hidden" is the grader's own: lab_plan wraps each check of hidden.json in it. */
 static const struct { const char *kind; check_fn *fn; } kinds[] = {
 	{ "unit", check_unit }, { "races", check_races }, { "speedup", check_speedup },
+	{ "memory", check_memory },
 	{ "hidden", check_hidden },
 };
 
