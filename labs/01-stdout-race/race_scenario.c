@@ -17,6 +17,9 @@
 
 #define USAGE "usage: race_scenario [TASKS] (1 <= TASKS <= 64)"
 #define WATCH_PAUSE_NS 200000L	/* between two reads: the tasks must get on */
+#define WATCH_MAX_NS 5000000000ULL	/* then the watcher stops: one read is
+					 * enough for Helgrind, and a hung run
+					 * then shows blocked threads only */
 
 struct watch {
 	struct board *b;
@@ -46,8 +49,10 @@ static void *watcher(void *p)
 {
 	struct watch *w = p;
 	struct timespec pause = { 0, WATCH_PAUSE_NS };
+	uint64_t start = clock_now_ns();
 
-	while (!watch_stopped(w, board_finished(w->b)))
+	while (!watch_stopped(w, board_finished(w->b)) &&
+	       clock_now_ns() - start < WATCH_MAX_NS)
 		nanosleep(&pause, NULL);
 	return NULL;
 }

@@ -33,6 +33,8 @@
 #define COUNTER_ROUNDS 2
 #define WATCH_TASKS 64		/* tasks per round of the watched counter test */
 #define WATCH_ROUNDS 2
+#define WATCH_MAX_NS 1000000000ULL	/* the watcher gives up after 1 s: a hung
+					 * round then shows blocked threads only */
 #define SINK_PIPE_SIZE 4096	/* one page: one packet waits at a time */
 #define SINK_MAX (1 << 20)	/* bytes kept from a board; more is a failure */
 
@@ -163,10 +165,13 @@ static void *worker_main(void *p)
 static void *watch_main(void *p)
 {
 	struct watch *w = p;
+	uint64_t start;
 	int prev = 0;
 
 	barrier_wait(w->start);
-	while (!__atomic_load_n(&w->done, __ATOMIC_SEQ_CST) && w->wrong[0] == '\0') {
+	start = clock_now_ns();
+	while (!__atomic_load_n(&w->done, __ATOMIC_SEQ_CST) && w->wrong[0] == '\0' &&
+	       clock_now_ns() - start < WATCH_MAX_NS) {
 		int n = board_finished(w->b);
 		int started = __atomic_load_n(w->started, __ATOMIC_SEQ_CST);
 
