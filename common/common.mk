@@ -123,7 +123,7 @@ helgrind: $(OUT)/$(RACE_PROGRAM)
 
 # make bench: the baseline, then the lab's own program, each once, and what
 # the grader would read from their BENCH lines (see bench.awk).
-BENCH_DEADLINE ?= 60
+BENCH_DEADLINE ?= 20
 bench: $(OUT)/$(BENCH_BASELINE) $(OUT)/$(BENCH_PROGRAM)
 	$(SAY) BENCH '$(BENCH_BASELINE) $(BENCH_ARGS), then $(BENCH_PROGRAM) $(BENCH_ARGS)'
 	$(Q)tmp=$$(mktemp -d) && \
