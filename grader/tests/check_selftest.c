@@ -199,8 +199,8 @@ START_TEST(test_selftest_batch_gradebook)
 		;
 	fclose(f);
 	ck_assert_str_eq(line[0], "\"student\",\"score\",\"max_score\",\"01-stdout-race races\"\n");
-	ck_assert_str_eq(line[1], "\"alice\",30,30,30\n");
-	ck_assert_str_eq(line[2], "\"bob\",0,30,0\n");
+	ck_assert_str_eq(line[1], "\"alice\",25,25,25\n");
+	ck_assert_str_eq(line[2], "\"bob\",0,25,0\n");
 	char *rm = xasprintf("rm -rf %s", dir);
 	ck_assert_int_eq(system(rm), 0);
 	free(cmd); free(book); free(rm);
