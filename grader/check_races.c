@@ -26,6 +26,7 @@
 #define HG_EXIT 99     /* --error-exitcode: tells errors from the program's own codes */
 #define SHOW_ERRORS 3  /* the first few errors teach; fifty bury the lesson */
 #define NATIVE_S 5     /* default native_timeout_s: the scenario is sized for Helgrind */
+#define HARVEST_S 3    /* Helgrind on a scenario that blocks: time to report, then block */
 #define FIELD_MARK '\001' /* brackets a field query in a summary until gdb answers it */
 
 static xmlNode *child(xmlNode *n, const char *name)
@@ -432,7 +433,8 @@ static size_t scenario_args(json_t *check, char **argv, size_t i, size_t max)
 	return i;
 }
 
-static int helgrind(struct lab_ctx *ctx, json_t *check, bool xml, struct sbx_result *r)
+static int helgrind(struct lab_ctx *ctx, json_t *check, bool xml, double timeout_s,
+                    struct sbx_result *r)
 {
 	char *prog = lab_program(ctx, spec_str(check, "program", ""));
 	char *supp = xasprintf("--suppressions=%s/grader/helgrind.supp", ctx->scratch);
@@ -442,7 +444,7 @@ static int helgrind(struct lab_ctx *ctx, json_t *check, bool xml, struct sbx_res
 	                   xml ? xmlfile : "--error-limit=yes", prog };
 	scenario_args(check, argv, 9, 32);
 	char *env[] = { "CK_FORK=yes", NULL };
-	int rc = lab_run(ctx, argv, env, spec_num(check, "timeout_s", 120), r);
+	int rc = lab_run(ctx, argv, env, timeout_s, r);
 	free(prog); free(supp); free(xmlfile);
 	return rc;
 }
@@ -520,8 +522,12 @@ static void hung_natively(struct lab_ctx *ctx, json_t *check, struct result *row
 		char *summary = NULL;
 		int shown = 0;
 		remove_reports(ctx->scratch);
-		/* ctx->hung is set: lab_run cuts this run to a few seconds. */
-		if (helgrind(ctx, check, true, &hg) == 0 &&
+		/* A short run of its own: long enough for Valgrind to start and
+		 * report, then it blocks like the native run did. */
+		ctx->hung = false;
+		int rc = helgrind(ctx, check, true, HARVEST_S, &hg);
+		ctx->hung = true;
+		if (rc == 0 &&
 		    read_reports(ctx->scratch, ctx->scratch, json_object_get(ctx->spec, "student_files"),
 		                 "", &summary, &shown) > 0) {
 			resolve_fields(ctx, check, &summary);
@@ -551,13 +557,13 @@ static void check_helgrind(struct lab_ctx *ctx, json_t *check, struct result *ro
 		return;
 	}
 	double deadline = lab_deadline(ctx, spec_num(check, "timeout_s", 120));
-	if (helgrind(ctx, check, true, &r) < 0) {
+	if (helgrind(ctx, check, true, deadline, &r) < 0) {
 		row_set(rows, V_ERROR, xasprintf("Could not run Helgrind: %s", r.output));
 		sbx_result_free(&r);
 		return;
 	}
 	if (r.exit_code == HG_EXIT) /* the text run says which locks were held */
-		helgrind(ctx, check, false, &text);
+		helgrind(ctx, check, false, deadline, &text);
 	json_t *files = json_object_get(ctx->spec, "student_files");
 	errors = read_reports(ctx->scratch, ctx->scratch, files, text.output ? text.output : "",
 	                      &summary, &shown);

@@ -529,7 +529,14 @@ static char *gdb_failure(const char *out)
 			return xasprintf("%.*s", (int)strcspn(hit, "\n"), hit);
 		}
 	}
-	return xstrdup(out[0] ? "gdb printed no thread" : "gdb is missing or printed nothing");
+	if (!out[0])
+		return xstrdup("gdb is missing or printed nothing");
+	const char *end = out + strlen(out), *last;
+	while (end > out && end[-1] == '\n')
+		end--;
+	for (last = end; last > out && last[-1] != '\n'; last--)
+		;
+	return xasprintf("gdb printed no thread; its last line: %.*s", (int)(end - last), last);
 }
 
 /* Appends the threads of one process; returns the lines added. */
