@@ -588,7 +588,7 @@ static int build_asan(struct lab_ctx *ctx, const char *program, struct sbx_resul
 	char *target = xasprintf("asan/%s", program);
 	char *argv[] = { "make", "--silent", "--no-print-directory", buildvar, target, NULL };
 	json_t *build = json_object_get(ctx->spec, "build");
-	int rc = lab_run(ctx, argv, NULL, spec_num(build, "timeout_s", 120), r);
+	int rc = lab_run_build(ctx, argv, spec_num(build, "timeout_s", 120), r);
 	free(buildvar);
 	free(target);
 	return rc < 0 ? -1 : (r->exit_code != 0 || r->timed_out) ? 1 : 0;

@@ -21,9 +21,10 @@ struct bench {
 };
 
 /* Runs one program of the spec ("baseline": ["bench_seq", "8", "100"]). */
-static int bench_run(struct lab_ctx *ctx, json_t *cmd, double timeout_s,
+static int bench_run(struct lab_ctx *ctx, json_t *check, json_t *cmd, double timeout_s,
                      struct bench *b, char **why)
 {
+	const char *hang_hint = lab_hang_hint(ctx, check, NULL);
 	char *out = xasprintf("%s/bench.out", ctx->scratch);
 	char *argv[32] = { 0 };
 	size_t i;
@@ -35,6 +36,7 @@ static int bench_run(struct lab_ctx *ctx, json_t *cmd, double timeout_s,
 	char *env[] = { xasprintf("BENCH_OUT=%s", out), NULL };
 	struct sbx_result r;
 	unlink(out);
+	double given = lab_deadline(ctx, timeout_s); /* what the run really gets */
 	int rc = lab_run(ctx, argv, env, timeout_s, &r);
 	unsigned long long ns = 0, cpu = 0;
 	FILE *f = rc == 0 ? fopen(out, "r") : NULL;
@@ -47,8 +49,9 @@ static int bench_run(struct lab_ctx *ctx, json_t *cmd, double timeout_s,
 	if (rc < 0)
 		*why = xasprintf("could not run %s", argv[0]);
 	else if (r.timed_out)
-		*why = xasprintf("%s did not finish within %.0f s. %s", json_string_value(
-		                 json_array_get(cmd, 0)), timeout_s, r.diagnosis ? r.diagnosis : "");
+		*why = xasprintf("%s did not finish within %.0f s. %s%s%s", json_string_value(
+		                 json_array_get(cmd, 0)), given, r.diagnosis ? r.diagnosis : "",
+		                 hang_hint ? "Hint: " : "", hang_hint ? hang_hint : "");
 	else if (r.exit_code != 0 || got != 5)
 		*why = xasprintf("%s failed (exit code %d, signal %d) without a result:\n%s",
 		                 json_string_value(json_array_get(cmd, 0)), r.exit_code,
@@ -69,8 +72,8 @@ static int trial(struct lab_ctx *ctx, json_t *check, struct trials *t, char **wh
 	double timeout_s = spec_num(check, "timeout_s", 30);
 	long expect = (long)spec_num(check, "work_done", -1);
 	struct bench base, cand, cseq, cpar;
-	if (bench_run(ctx, json_object_get(check, "baseline"), timeout_s, &base, why) ||
-	    bench_run(ctx, json_object_get(check, "candidate"), timeout_s, &cand, why))
+	if (bench_run(ctx, check, json_object_get(check, "baseline"), timeout_s, &base, why) ||
+	    bench_run(ctx, check, json_object_get(check, "candidate"), timeout_s, &cand, why))
 		return -1;
 	if (expect >= 0 && cand.work_done != expect) {
 		*why = xasprintf("The benchmark counted %ld work items where %ld were due: every "
@@ -81,8 +84,8 @@ static int trial(struct lab_ctx *ctx, json_t *check, struct trials *t, char **wh
 	t->inflight[t->n] = cand.max_inflight;
 	json_t *control = json_object_get(check, "control");
 	if (json_array_size(control) == 2) {
-		if (bench_run(ctx, json_array_get(control, 0), timeout_s, &cseq, why) ||
-		    bench_run(ctx, json_array_get(control, 1), timeout_s, &cpar, why))
+		if (bench_run(ctx, check, json_array_get(control, 0), timeout_s, &cseq, why) ||
+		    bench_run(ctx, check, json_array_get(control, 1), timeout_s, &cpar, why))
 			return -1;
 		t->control[t->n] = cseq.elapsed / cpar.elapsed;
 	}

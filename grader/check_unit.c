@@ -132,12 +132,12 @@ static char *output_tail(const struct sbx_result *r)
 }
 
 /* Why the tests the log does not mention did not report. */
-static char *missing_reason(const struct sbx_result *r, double timeout_s)
+static char *missing_reason(const struct sbx_result *r)
 {
 	char *tail = output_tail(r), *why;
-	if (r->timed_out)
-		why = xasprintf("The test program was stopped after %.0f s without finishing. %s",
-		                timeout_s, r->diagnosis ? r->diagnosis : "");
+	if (r->timed_out) /* the diagnosis starts "timed out after N s." */
+		why = xasprintf("The test program was stopped without finishing: it %s",
+		                r->diagnosis ? r->diagnosis : "timed out.");
 	else if (r->flooded)
 		why = xasprintf("The test program printed so much output (many megabytes) that the "
 		                "grader stopped it before this test reported. Your code must write "
@@ -154,16 +154,20 @@ static char *missing_reason(const struct sbx_result *r, double timeout_s)
 	return why;
 }
 
-static void fail_row(struct lab_ctx *ctx, struct result *row, const char *check,
-                     json_t *test, long seed, const char *what)
+/* A hang gets the spec's words for hangs (hint_hang), not the assertion's. */
+static void fail_row(struct lab_ctx *ctx, struct result *row, json_t *check,
+                     json_t *test, long seed, const char *what, bool hang)
 {
-	const char *hint = spec_str(test, "hint", NULL);
-	char *text = xasprintf("%s%s%s", what, hint ? "\nHint: " : "", hint ? hint : "");
+	const char *hint = lab_hint(ctx, check, test, hang);
+	int len = (int)strlen(what);
+	while (len > 0 && what[len - 1] == '\n')
+		len--;
+	char *text = xasprintf("%.*s%s%s", len, what, hint ? "\nHint: " : "", hint ? hint : "");
 	if (seed >= 0)
 		strappend(&text, "\n(CHAOS_SEED=%ld)", seed);
 	row_set(row, V_FAIL, text);
 	free(row->replay);
-	row->replay = lab_replay(ctx, check, seed);
+	row->replay = lab_replay(ctx, spec_str(check, "name", "unit"), seed);
 }
 
 /* What one run of the suite came to. */
@@ -183,9 +187,8 @@ static bool exit_disagrees(const struct sbx_result *r, const struct outcome *out
 static void judge_seed(struct lab_ctx *ctx, json_t *check, long seed, struct result *rows,
                        size_t n, struct outcome *out, const struct sbx_result *r)
 {
-	const char *name = spec_str(check, "name", "unit");
 	json_t *tests = json_object_get(check, "tests");
-	char *missing = missing_reason(r, spec_num(check, "timeout_s", 60));
+	char *missing = missing_reason(r);
 	char *late = exit_disagrees(r, out, n) ? xasprintf("Every test passed, then the test "
 		"program failed (exit code %d, signal %d): something in your code ran after the "
 		"tests and broke, or tried to end the run early.", r->exit_code, r->term_signal) : NULL;
@@ -194,7 +197,7 @@ static void judge_seed(struct lab_ctx *ctx, json_t *check, long seed, struct res
 		if (rows[i].verdict == V_FAIL)
 			continue; /* an earlier seed already failed it */
 		if (!out[i].seen) {
-			fail_row(ctx, &rows[i], name, test, seed, missing);
+			fail_row(ctx, &rows[i], check, test, seed, missing, r->timed_out);
 		} else if (!out[i].passed) {
 			add_stuck(&out[i].message, r->stuck, out[i].timeout);
 			if (strncmp(out[i].message, "Early exit", 10) == 0) { /* why is in the output */
@@ -202,9 +205,10 @@ static void judge_seed(struct lab_ctx *ctx, json_t *check, long seed, struct res
 				strappend(&out[i].message, "%s", tail);
 				free(tail);
 			}
-			fail_row(ctx, &rows[i], name, test, seed, out[i].message);
+			fail_row(ctx, &rows[i], check, test, seed, out[i].message,
+			         out[i].timeout > 0);
 		} else if (late) {
-			fail_row(ctx, &rows[i], name, test, seed, late);
+			fail_row(ctx, &rows[i], check, test, seed, late, false);
 		} else {
 			row_set(&rows[i], V_PASS, xasprintf("passed under every seed up to %ld", seed));
 		}
@@ -237,7 +241,7 @@ static enum seed_end run_seed(struct lab_ctx *ctx, json_t *check, long seed,
 	struct outcome *out = calloc(n, sizeof *out);
 	enum seed_end end = SEED_FAULT;
 	/* A hung test is diagnosed before Check kills it; gdb leaves it in time. */
-	ctx->stuck_s = 0.6 * spec_num(check, "test_timeout_s", 5);
+	ctx->stuck_s = 0.5 * spec_num(check, "test_timeout_s", 5);
 	int rc = lab_run(ctx, argv, env, spec_num(check, "timeout_s", 60), &r);
 	ctx->stuck_s = 0;
 	if (rc == 0 && read_log(log, spec_str(check, "name", "unit"), rows, n, out) > 0) {
@@ -263,6 +267,42 @@ static void note_skipped(struct result *rows, size_t n, long seed)
 			strappend(&rows[i].output, "; later seeds were skipped after seed %ld hung", seed);
 }
 
+/* A program that hangs before its first test (an endless loop in a
+ * constructor, say) would be waited for until the suite's whole deadline.
+ * So it is first run with no test selected (Check runs none when no suite
+ * has the name asked for, and exits) under one test's deadline; true, with
+ * every row failed, when even that did not end. One still taking memory
+ * then may be slow rather than stuck: the seeds, with the suite's deadline,
+ * judge it. */
+static bool hangs_without_tests(struct lab_ctx *ctx, json_t *check, struct result *rows,
+                                size_t n)
+{
+	char *env[] = { "CK_RUN_SUITE=grader start-up probe: no such suite", "CK_FORK=yes",
+	                "CK_VERBOSITY=silent", NULL };
+	char *prog = lab_program(ctx, spec_str(check, "program", ""));
+	char *argv[] = { prog, NULL };
+	struct sbx_result r;
+	bool was_hung = ctx->hung;
+	int rc = lab_run(ctx, argv, env, spec_num(check, "test_timeout_s", 5), &r);
+	bool hung = rc == 0 && r.timed_out && !r.growing;
+	if (rc == 0 && r.timed_out && r.growing)
+		ctx->hung = was_hung; /* not known to hang: keep the seeds' full deadline */
+	if (hung) {
+		char *what = xasprintf("The test program hangs outside its tests: code that runs "
+		                       "before main (a constructor) or at its exit never ends. Run "
+		                       "with no test selected, it %s", r.diagnosis ? r.diagnosis :
+		                       "timed out.");
+		json_t *tests = json_object_get(check, "tests");
+		for (size_t i = 0; i < n; i++)
+			fail_row(ctx, &rows[i], check, json_object_get(tests, strchr(rows[i].id, '/') + 1),
+			         -1, what, true);
+		free(what);
+	}
+	free(prog);
+	sbx_result_free(&r);
+	return hung;
+}
+
 void check_unit(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t n)
 {
 	json_t *seeds = json_object_get(check, "seeds");
@@ -271,6 +311,10 @@ void check_unit(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t 
 		seeds = one = json_pack("[I]", (json_int_t)(ctx->opt->seed >= 0 ? ctx->opt->seed : 1));
 	size_t i;
 	json_t *seed;
+	if (hangs_without_tests(ctx, check, rows, n)) {
+		json_decref(one);
+		return;
+	}
 	json_array_foreach(seeds, i, seed) {
 		long s = (long)json_integer_value(seed);
 		enum seed_end end = run_seed(ctx, check, s, rows, n);
@@ -279,6 +323,8 @@ void check_unit(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t 
 		if (end == SEED_MISMATCH) /* only harness code names tests: the lab's fault */
 			rows_fail(rows, n, V_ERROR, "The test program ran tests the lab's spec does "
 			          "not list: the spec and the tests disagree.");
+		if (end == SEED_HUNG)
+			ctx->hung = true; /* a test's own timeout is a hang too */
 		/* A hang repeats under every seed: waiting for it again teaches nothing. */
 		if (end == SEED_HUNG && i + 1 < json_array_size(seeds))
 			note_skipped(rows, n, s);

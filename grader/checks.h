@@ -32,9 +32,24 @@ void lab_unstage(struct lab_ctx *ctx);
 int lab_build(struct lab_ctx *ctx, char **why);
 
 /* Runs argv in the lab folder under the sandbox. extra_env: NULL-terminated
- * "NAME=value" entries added to the lab's scrubbed environment. */
+ * "NAME=value" entries added to the lab's scrubbed environment. A run that
+ * times out marks the lab hung (ctx->hung); once it is, every later run gets
+ * at most HUNG_CAP_S, and a run that times out under a cut deadline says so
+ * in its diagnosis. */
 int lab_run(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
             double timeout_s, struct sbx_result *r);
+/* The same for a build step (make): never cut, never marks the lab hung. */
+int lab_run_build(struct lab_ctx *ctx, char *const *argv, double timeout_s,
+                  struct sbx_result *r);
+#define HUNG_CAP_S 2.0
+/* The deadline lab_run will really give a run asked for timeout_s. */
+double lab_deadline(const struct lab_ctx *ctx, double timeout_s);
+/* Hints (test may be NULL: a check without tests). lab_hang_hint: the
+ * first hint_hang of test, check and the lab's spec, or NULL. lab_hint: what
+ * a failing row shows: with hang, lab_hang_hint where there is one, else the
+ * test's hint (a test's row) or the check's; NULL when there is none. */
+const char *lab_hang_hint(const struct lab_ctx *ctx, json_t *check, json_t *test);
+const char *lab_hint(const struct lab_ctx *ctx, json_t *check, json_t *test, bool hang);
 
 /* Spec access with defaults; a missing required field is a spec fault. */
 const char *spec_str(json_t *obj, const char *key, const char *dflt);

@@ -23,6 +23,7 @@
 #define MAX_TARGETS 3
 #define MAX_LINES 12              /* thread lines in one diagnosis */
 #define MAX_THREADS 256           /* threads read from one backtrace */
+#define GROWING_BYTES (4 << 20)   /* resident memory grown in 0.2 s: still at work */
 
 /* ---- which processes to look at, and are they blocked ---- */
 
@@ -75,6 +76,22 @@ static unsigned long long total_cpu(const struct sbx_procs *t)
 	return sum;
 }
 
+/* Resident memory of the processes, in bytes. */
+static unsigned long long resident(const struct sbx_proc *procs, size_t n)
+{
+	unsigned long long sum = 0, pages;
+	char path[64];
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "/proc/%d/statm", procs[i].pid);
+		FILE *f = fopen(path, "re");
+		if (f && fscanf(f, "%*u %llu", &pages) == 1)
+			sum += pages * (unsigned long long)sysconf(_SC_PAGESIZE);
+		if (f)
+			fclose(f);
+	}
+	return sum;
+}
+
 static char thread_state(const struct sbx_procs *t, pid_t tid)
 {
 	for (size_t i = 0; i < t->n; i++)
@@ -116,21 +133,76 @@ static bool read_until(int fd, char *buf, size_t cap, double deadline)
 	}
 }
 
-/* gdb's backtrace of every thread of pid, under its own deadline (an
- * absolute sbx_now-style time, or 0 for GDB_TIMEOUT_S from now). */
+/* After the backtraces, one line per thread that waits for a mutex:
+ * "grader-lock LWP OWNER", OWNER being the mutex's __owner (the holder's
+ * thread id, as the process itself sees it: in its pid namespace). The
+ * mutex is the one pthread_mutex_t * argument of a frame near the lock call
+ * that has debug info (a wrapper such as common/'s Pthread_mutex_lock(m), or
+ * glibc's own with its debug symbols); failing that on x86-64, the futex
+ * word the thread sleeps on ($rdi of the futex call, the mutex's first
+ * word), believed only when its owner field names a live thread. */
+static const char lock_py[] =
+	"import gdb\\n"
+	"def arg(fr):\\n"
+	"  try: b = fr.block()\\n"
+	"  except RuntimeError: return None\\n"
+	"  got = []\\n"
+	"  while b is not None:\\n"
+	"    for s in b:\\n"
+	"      t = s.type\\n"
+	"      if s.is_argument and t is not None and t.strip_typedefs().code == gdb.TYPE_CODE_PTR"
+	" and str(t.strip_typedefs().target().unqualified()) == 'pthread_mutex_t':\\n"
+	"        got.append(s)\\n"
+	"    if b.function is not None: break\\n"
+	"    b = b.superblock\\n"
+	"  return int(got[0].value(fr).dereference()['__data']['__owner']) if len(got) == 1 else None\\n"
+	"def word(a):\\n"
+	"  return int.from_bytes(gdb.selected_inferior().read_memory(a, 4).tobytes(), 'little', signed=True)\\n"
+	"inf = gdb.selected_inferior()\\n"
+	"for t in inf.threads():\\n"
+	"  try:\\n"
+	"    t.switch(); fr = gdb.newest_frame(); k = 0; near = None\\n"
+	"    while fr is not None and k < 64:\\n"
+	"      n = fr.name() or ''\\n"
+	"      if 'mutex_lock' in n or 'mutex_timedlock' in n or 'lll_lock_wait' in n: near = fr; break\\n"
+	"      fr = fr.older(); k += 1\\n"
+	"    if near is None: continue\\n"
+	"    owner = None; fr = near\\n"
+	"    for i in range(4):\\n"
+	"      if fr is None or owner is not None: break\\n"
+	"      try: owner = arg(fr)\\n"
+	"      except Exception: owner = None\\n"
+	"      fr = fr.older()\\n"
+	"    if owner is None and 'x86-64' in gdb.newest_frame().architecture().name():\\n"
+	"      a = int(gdb.newest_frame().read_register('rdi'))\\n"
+	"      if word(a) in (1, 2): owner = word(a + 8)\\n"
+	"    if owner is not None and owner > 0: print('grader-lock %d %d' % (t.ptid[1], owner))\\n"
+	"  except Exception:\\n"
+	"    pass\\n";
+
+/* gdb's backtrace of every thread of pid, then the lock lines above, under
+ * its own deadline (an absolute sbx_now-style time, or 0 for GDB_TIMEOUT_S
+ * from now). */
 static char *run_gdb(pid_t pid, double deadline)
 {
 	char pidarg[16], *out = calloc(1, GDB_OUTPUT_MAX);
+	char *locks = xasprintf("python exec(\"%s\")", lock_py);
 	char *argv[] = { "gdb", "-p", pidarg, "-batch", "-nx",
 	                 /* Read files from our side: the sandbox shows the same paths, and a
 	                  * normal user may not enter its mount namespace ("target:"). */
 	                 "-iex", "set sysroot /", "-iex", "set debuginfod enabled off",
+	                 /* gdb runs outside the sandbox: no script a student's binary names */
+	                 "-iex", "set auto-load off",
 	                 "-ex", "set pagination off", "-ex", "set print frame-arguments none",
-	                 "-ex", "thread apply all bt", NULL };
+	                 /* full paths: a harness file is told from glibc's by its folder */
+	                 "-ex", "set filename-display absolute",
+	                 "-ex", "thread apply all bt", "-ex", locks, NULL };
 	int fds[2];
 	snprintf(pidarg, sizeof pidarg, "%d", pid);
-	if (!out || pipe2(fds, O_CLOEXEC) < 0)
+	if (!out || pipe2(fds, O_CLOEXEC) < 0) {
+		free(locks);
 		return out;
+	}
 	pid_t g = fork();
 	if (g == 0) {
 		int null = open("/dev/null", O_RDONLY);
@@ -151,6 +223,7 @@ static char *run_gdb(pid_t pid, double deadline)
 	close(fds[0]);
 	if (g > 0)
 		waitpid(g, NULL, 0);
+	free(locks);
 	return out;
 }
 
@@ -164,12 +237,18 @@ struct frame {
 
 struct thread_bt {
 	int num;
-	pid_t lwp;
+	pid_t lwp;           /* as the grader sees it */
+	pid_t nstid;         /* as the process sees it (its pid namespace), 0 if unknown */
+	pid_t holder;        /* nstid of the thread holding the mutex it waits for, or 0 */
 	int depth;           /* frames seen */
 	struct frame inner;  /* frame #0 */
 	struct frame prev;   /* the frame inside `mine`: the call it waits in */
 	struct frame mine;   /* the innermost student frame */
-	bool has_mine;
+	struct frame outer;  /* the student frame that called `mine` */
+	bool has_mine, has_outer;
+	struct frame lab;    /* the innermost harness frame (a lab file, not the student's) */
+	struct frame lab_prev;
+	bool has_lab;
 };
 
 static bool parse_frame(const char *line, struct frame *f)
@@ -207,6 +286,16 @@ static bool is_student(const struct frame *f, const char *const *files, const ch
 	return false;
 }
 
+/* The frame's source lies under the lab folder: "... at /scratch/labs/x/harness.c:9". */
+static bool in_lab(const char *raw, const char *lab_dir)
+{
+	const char *at = NULL;
+	for (const char *s = strstr(raw, " at "); s; s = strstr(s + 1, " at "))
+		at = s;
+	size_t len = lab_dir ? strlen(lab_dir) : 0;
+	return at && len && !strncmp(at + 4, lab_dir, len) && at[4 + len] == '/';
+}
+
 /* "___pthread_mutex_lock" -> "pthread_mutex_lock", "__GI___libc_write" -> "write". */
 static const char *api_name(const char *fn)
 {
@@ -218,10 +307,29 @@ static const char *api_name(const char *fn)
 	return fn;
 }
 
-static void parse_line(const char *one, const char *const *files, struct thread_bt *t,
+struct bt_in {
+	const char *const *files;
+	const char *lab_dir;
+};
+
+static void parse_lock(const char *one, struct thread_bt *t, size_t n)
+{
+	int lwp = 0, owner = 0;
+	if (sscanf(one, "grader-lock %d %d", &lwp, &owner) != 2)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (t[i].lwp == lwp)
+			t[i].holder = owner;
+}
+
+static void parse_line(const char *one, const struct bt_in *in, struct thread_bt *t,
                        size_t *n, size_t max)
 {
 	struct frame f;
+	if (!strncmp(one, "grader-lock ", 12)) {
+		parse_lock(one, t, *n);
+		return;
+	}
 	if (!strncmp(one, "Thread ", 7) && *n < max) {
 		const char *lwp = strstr(one, "(LWP "), *proc = strstr(one, "(process ");
 		memset(&t[*n], 0, sizeof t[*n]);
@@ -234,44 +342,113 @@ static void parse_line(const char *one, const char *const *files, struct thread_
 	struct thread_bt *cur = &t[*n - 1];
 	if (cur->depth++ == 0)
 		cur->inner = f;
-	if (cur->has_mine)
+	if (cur->has_mine) {
+		if (!cur->has_outer && is_student(&f, in->files, one)) {
+			cur->has_outer = true;
+			cur->outer = f;
+		}
 		return;
-	if (is_student(&f, files, one)) {
+	}
+	if (is_student(&f, in->files, one)) {
 		cur->has_mine = true;
 		cur->mine = f;
-	} else {
-		cur->prev = f;
+		return;
 	}
+	if (!cur->has_lab && in_lab(one, in->lab_dir)) {
+		cur->has_lab = true;
+		cur->lab = f;
+		cur->lab_prev = cur->prev;
+	}
+	cur->prev = f;
 }
 
-static size_t parse_bt(const char *text, const char *const *files, struct thread_bt *t, size_t max)
+static size_t parse_bt(const char *text, const struct bt_in *in, struct thread_bt *t, size_t max)
 {
 	size_t n = 0;
 	char one[1024];
 	for (const char *line = text; *line;) {
 		size_t len = strcspn(line, "\n");
 		snprintf(one, sizeof one, "%.*s", (int)len, line);
-		parse_line(one, files, t, &n, max);
+		parse_line(one, in, t, &n, max);
 		line += len + (line[len] == '\n');
 	}
 	return n;
 }
+
+/* A thread's id in the process's own pid namespace: the last field of
+ * NSpid in /proc/PID/task/TID/status (a mutex's owner is written in it). */
+static pid_t ns_tid(pid_t pid, pid_t tid)
+{
+	char path[64], line[256];
+	pid_t last = 0;
+	snprintf(path, sizeof path, "/proc/%d/task/%d/status", pid, tid);
+	FILE *f = fopen(path, "re");
+	while (f && fgets(line, sizeof line, f)) {
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		char *p = line + 6, *end;
+		for (long v = strtol(p, &end, 10); end != p; v = strtol(p, &end, 10)) {
+			last = (pid_t)v;
+			p = end;
+		}
+	}
+	if (f)
+		fclose(f);
+	return last;
+}
+
+/* ---- saying what each thread does ---- */
 
 /* What a thread does, without its number: "waits in X, called from f (f.c:9)". */
 static void doing(const struct thread_bt *t, char state, bool plural, char *out, size_t len)
 {
 	bool waits = state == 'S' || state == 'D';
 	const char *verb = waits ? (plural ? "wait in" : "waits in") : (plural ? "are in" : "is in");
-	const struct frame *m = &t->mine;
-	if (t->has_mine && !t->prev.fn[0])
+	bool harness = !t->has_mine && t->has_lab;
+	const struct frame *m = harness ? &t->lab : &t->mine;
+	const struct frame *prev = harness ? &t->lab_prev : &t->prev;
+	if ((t->has_mine || harness) && !prev->fn[0])
 		snprintf(out, len, "%s %s (%s:%d)", plural ? "run in" : "runs in", m->fn, m->file, m->line);
-	else if (t->has_mine)
-		snprintf(out, len, "%s %s, called from %s (%s:%d)", verb, api_name(t->prev.fn),
+	else if (t->has_mine || harness)
+		snprintf(out, len, "%s %s, called from %s (%s:%d)", verb, api_name(prev->fn),
 		         m->fn, m->file, m->line);
 	else if (strcmp(t->inner.fn, "??"))
 		snprintf(out, len, "%s %s", verb, api_name(t->inner.fn));
 	else
 		snprintf(out, len, "%s code without debug symbols", verb);
+}
+
+static const char *tag(const struct thread_bt *t)
+{
+	return !t->has_mine && t->has_lab ? " (harness)" : "";
+}
+
+/* Who holds the mutex thread i waits for: "; the lock is held by thread 3
+ * itself" or "; the lock is held by thread 2, which waits in ...". */
+static void holder_words(const struct thread_bt *bt, size_t n, size_t i,
+                         const struct sbx_procs *threads, bool all_known, char *out, size_t len)
+{
+	char what[400];
+	out[0] = 0;
+	if (!bt[i].holder)
+		return;
+	for (size_t j = 0; j < n; j++) {
+		if (bt[j].nstid != bt[i].holder)
+			continue;
+		if (j == i) {
+			int k = snprintf(out, len, "; the lock is held by thread %d itself", bt[i].num);
+			if (bt[i].has_outer && k > 0 && (size_t)k < len) /* where it may have taken it */
+				snprintf(out + k, len - k, " (%s was called from %s (%s:%d))", bt[i].mine.fn,
+				         bt[i].outer.fn, bt[i].outer.file, bt[i].outer.line);
+			return;
+		}
+		doing(&bt[j], thread_state(threads, bt[j].lwp), false, what, sizeof what);
+		snprintf(out, len, "; the lock is held by thread %d%s, which %s", bt[j].num, tag(&bt[j]),
+		         what);
+		return;
+	}
+	if (all_known)
+		snprintf(out, len, "; the lock is held by a thread that has ended without unlocking it");
 }
 
 /* "3, 7-13, 15": thread numbers, ascending. */
@@ -289,39 +466,54 @@ static char *ranges(const int *nums, size_t n)
 	return out;
 }
 
+struct line_of {
+	char key[1000];   /* tag, singular words, holder: threads with the same key share a line */
+	char plural[400];
+	char holder[600];
+};
+
 /* One line per thing threads do, main first ("threads 2-9, 12 wait in ..."),
  * so that among many the one thread doing something else stands out. */
 static int describe_threads(char **text, const struct thread_bt *bt, size_t n,
                             const struct sbx_procs *threads, int budget)
 {
-	char key[400], other[400];
-	bool *done = calloc(n + 1, 1);
+	bool *done = calloc(n + 1, 1), all_known = true;
 	int *nums = calloc(n + 1, sizeof *nums), lines = 0;
+	struct line_of *l = calloc(n + 1, sizeof *l);
+	char one[400];
+	for (size_t i = 0; i < n; i++)
+		all_known = all_known && bt[i].nstid;
+	for (size_t i = 0; l && i < n; i++) {
+		char state = thread_state(threads, bt[i].lwp);
+		doing(&bt[i], state, false, one, sizeof one);
+		doing(&bt[i], state, true, l[i].plural, sizeof l[i].plural);
+		holder_words(bt, n, i, threads, all_known, l[i].holder, sizeof l[i].holder);
+		snprintf(l[i].key, sizeof l[i].key, "%s %s%s", tag(&bt[i]), one, l[i].holder);
+	}
 	/* gdb lists the newest thread first; students number threads from main. */
-	for (size_t i = n; done && nums && i-- > 0 && lines < budget;) {
+	for (size_t i = n; done && nums && l && i-- > 0 && lines < budget;) {
 		size_t count = 0;
 		if (done[i])
 			continue;
-		doing(&bt[i], thread_state(threads, bt[i].lwp), false, key, sizeof key);
 		for (size_t j = i + 1; j-- > 0;) {
-			doing(&bt[j], thread_state(threads, bt[j].lwp), false, other, sizeof other);
-			if (!done[j] && !strcmp(key, other)) {
+			if (!done[j] && !strcmp(l[i].key, l[j].key)) {
 				done[j] = true;
 				nums[count++] = bt[j].num;
 			}
 		}
 		if (count == 1) {
-			strappend(text, "  thread %d %s\n", nums[0], key);
+			strappend(text, "  thread %d%s\n", nums[0], l[i].key);
 		} else {
 			char *which = ranges(nums, count);
-			doing(&bt[i], thread_state(threads, bt[i].lwp), true, key, sizeof key);
-			strappend(text, "  threads %s %s\n", which, key);
+			strappend(text, "  threads %s%s %s%s\n", which, tag(&bt[i]), l[i].plural,
+			          l[i].holder);
 			free(which);
 		}
 		lines++;
 	}
 	free(done);
 	free(nums);
+	free(l);
 	return lines;
 }
 
@@ -337,7 +529,14 @@ static char *gdb_failure(const char *out)
 			return xasprintf("%.*s", (int)strcspn(hit, "\n"), hit);
 		}
 	}
-	return xstrdup(out[0] ? "gdb printed no thread" : "gdb is missing or printed nothing");
+	if (!out[0])
+		return xstrdup("gdb is missing or printed nothing");
+	const char *end = out + strlen(out), *last;
+	while (end > out && end[-1] == '\n')
+		end--;
+	for (last = end; last > out && last[-1] != '\n'; last--)
+		;
+	return xasprintf("gdb printed no thread; its last line: %.*s", (int)(end - last), last);
 }
 
 /* Appends the threads of one process; returns the lines added. */
@@ -351,8 +550,11 @@ static int describe_process(char **text, const struct sbx_proc *p, const struct 
 	}
 	char *out = run_gdb(p->pid, gdb_end);
 	struct thread_bt *bt = calloc(MAX_THREADS, sizeof *bt);
-	size_t n = out && bt ? parse_bt(out, in->student_files, bt, MAX_THREADS) : 0;
+	struct bt_in bin = { in->student_files, in->lab_dir };
+	size_t n = out && bt ? parse_bt(out, &bin, bt, MAX_THREADS) : 0;
 	int lines = 0;
+	for (size_t i = 0; i < n; i++)
+		bt[i].nstid = ns_tid(p->pid, bt[i].lwp);
 	if (n == 0) {
 		char *why = gdb_failure(out ? out : "");
 		strappend(text, "  (the threads' stacks could not be read: %s)\n", why);
@@ -365,25 +567,37 @@ static int describe_process(char **text, const struct sbx_proc *p, const struct 
 	return lines;
 }
 
-char *sbx_diagnose(const struct sbx_diag_in *in)
+char *sbx_diagnose(const struct sbx_diag_in *in, struct sbx_diag_out *out)
 {
 	struct sbx_proc targets[MAX_TARGETS];
 	struct sbx_procs before = { 0 }, after = { 0 };
+	struct sbx_diag_out none;
 	size_t n = pick_targets(in->procs, targets);
 	char *text = xstrdup(in->headline);
+	out = out ? out : &none;
+	*out = (struct sbx_diag_out){ 0 };
 	if (n == 0) {
 		strappend(&text, " No program of yours was still running.\n");
 		return text;
 	}
 	sample_threads(targets, n, &before);
+	unsigned long long mem = resident(targets, n);
 	in->wait_ms(in->ctx, 200);
 	sample_threads(targets, n, &after);
+	unsigned long long grown = resident(targets, n);
+	grown = grown > mem ? grown - mem : 0;
 	bool running = total_cpu(&after) >= total_cpu(&before) + 2;
 	for (size_t i = 0; i < after.n; i++)
 		running = running || (after.p[i].state == 'R' && thread_state(&before, after.p[i].pid) == 'R');
-	strappend(&text, running
-	          ? " It looks like an infinite loop or livelock: threads are running but never finish.\n"
-	          : " It looks like a deadlock or a wait that is never signalled: every thread is blocked.\n");
+	out->blocked = !running;
+	out->growing = grown >= GROWING_BYTES;
+	if (out->growing)
+		strappend(&text, " It was still taking memory (%llu MiB more in 0.2 s): it may be slow "
+		          "rather than stuck, or it takes memory without end.\n", grown >> 20);
+	else
+		strappend(&text, running
+		          ? " It looks like an infinite loop or livelock: threads are running but never finish.\n"
+		          : " It looks like a deadlock or a wait that is never signalled: every thread is blocked.\n");
 	int lines = 0;
 	double gdb_end = in->gdb_s > 0 ? now_s() + in->gdb_s : 0; /* one deadline for all */
 	for (size_t i = 0; i < n && lines < MAX_LINES; i++) {

@@ -373,16 +373,56 @@ int lab_run(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
 	                         hide_batch ? batch : NULL, NULL };
 	struct sbx_opts o = {
 		.argv = argv, .cwd = ctx->labdir, .env = env, .scratch = ctx->scratch,
-		.hidden = hidden,
-		.timeout_s = timeout_s, .mem_mb = ctx->mem_mb ? ctx->mem_mb : (long)spec_num(ctx->spec, "mem_mb", 0),
-		.student_files = names, .diagnose = true, .stuck_s = ctx->stuck_s,
+		.hidden = hidden, .timeout_s = lab_deadline(ctx, timeout_s),
+		.mem_mb = ctx->mem_mb ? ctx->mem_mb : (long)spec_num(ctx->spec, "mem_mb", 0),
+		.student_files = names, .lab_dir = ctx->labdir, .diagnose = true,
+		.stuck_s = ctx->stuck_s,
 	};
-	progress_run(timeout_s); /* a terminal's status line counts down its deadline */
+	progress_run(o.timeout_s); /* a terminal's status line counts down its deadline */
 	int rc = sbx_run(&o, r);
 	progress_run(-1);
+	if (rc == 0 && r->timed_out && o.timeout_s < timeout_s)
+		strappend(&r->diagnosis, "  (This run's deadline was cut from %.0f s to %.0f s "
+		          "because an earlier check of this lab hung: fix that hang first.)\n",
+		          timeout_s, o.timeout_s);
+	if (rc == 0 && r->timed_out)
+		ctx->hung = true;
 	strv_free(env);
 	free(batch);
 	return rc;
+}
+
+/* A build compiles; it is not the student's program hanging: its deadline is
+ * never cut and its timing out does not mark the lab hung. */
+int lab_run_build(struct lab_ctx *ctx, char *const *argv, double timeout_s,
+                  struct sbx_result *r)
+{
+	bool hung = ctx->hung;
+	ctx->hung = false;
+	int rc = lab_run(ctx, argv, NULL, timeout_s, r);
+	ctx->hung = hung;
+	return rc;
+}
+
+/* ---- hangs ---- */
+
+/* One hang is enough to teach: a lab that hung once is graded in seconds,
+ * not by waiting out every later check's full deadline. */
+double lab_deadline(const struct lab_ctx *ctx, double timeout_s)
+{
+	return ctx->hung && timeout_s > HUNG_CAP_S ? HUNG_CAP_S : timeout_s;
+}
+
+const char *lab_hang_hint(const struct lab_ctx *ctx, json_t *check, json_t *test)
+{
+	return spec_str(test, "hint_hang", spec_str(check, "hint_hang",
+	                spec_str(ctx->spec, "hint_hang", NULL)));
+}
+
+const char *lab_hint(const struct lab_ctx *ctx, json_t *check, json_t *test, bool hang)
+{
+	const char *h = hang ? lab_hang_hint(ctx, check, test) : NULL;
+	return h ? h : spec_str(test, "hint", test ? NULL : spec_str(check, "hint", NULL));
 }
 
 char *lab_program(struct lab_ctx *ctx, const char *name)
@@ -457,7 +497,7 @@ int lab_build(struct lab_ctx *ctx, char **why)
 	char *argv[] = { "make", "--silent", "--no-print-directory", buildvar,
 	                 (char *)spec_str(build, "target", "all"), NULL };
 	struct sbx_result r;
-	int rc = lab_run(ctx, argv, NULL, spec_num(build, "timeout_s", 120), &r);
+	int rc = lab_run_build(ctx, argv, spec_num(build, "timeout_s", 120), &r);
 	*why = NULL;
 	if (rc < 0) {
 		*why = xasprintf("could not run the build: %s", r.output ? r.output : "");
@@ -499,9 +539,9 @@ static int build_hidden(struct lab_ctx *ctx, struct result *row, char **why)
 	int rc = copy_tree(from, to, NULL) ? -1 : 0;
 	if (rc < 0)
 		*why = xasprintf("could not copy the hidden tests: %s", strerror(errno));
-	else if ((rc = lab_run(ctx, argv, NULL,
-	                       spec_num(json_object_get(ctx->spec, "build"), "timeout_s", 120),
-	                       &r)) < 0)
+	else if ((rc = lab_run_build(ctx, argv,
+	                             spec_num(json_object_get(ctx->spec, "build"), "timeout_s", 120),
+	                             &r)) < 0)
 		*why = xasprintf("could not run the build: %s", r.output ? r.output : "");
 	else if (r.exit_code != 0 || r.timed_out) {
 		*why = xstrdup("The hidden tests did not build with your code, so they score 0. "

@@ -106,7 +106,7 @@ static int build_tsan(struct lab_ctx *ctx, const char *program, struct sbx_resul
 	char *buildvar = xasprintf("BUILD=%s/build", ctx->scratch);
 	char *target = xasprintf("tsan/%s", program);
 	char *argv[] = { "make", "--no-print-directory", buildvar, target, NULL };
-	int rc = lab_run(ctx, argv, NULL, 120, r);
+	int rc = lab_run_build(ctx, argv, 120, r);
 	free(buildvar);
 	free(target);
 	return rc < 0 || r->exit_code != 0 ? -1 : 0;

@@ -79,8 +79,12 @@ static void on_timeout(struct run *run)
 	sbx_descendants(run->since, &ps);
 	char *headline = xasprintf("timed out after %.1f s.", run->o->timeout_s);
 	struct sbx_diag_in in = { .procs = &ps, .student_files = run->o->student_files,
-	                          .headline = headline, .wait_ms = drain_for, .ctx = run };
-	run->r->diagnosis = sbx_diagnose(&in);
+	                          .lab_dir = run->o->lab_dir, .headline = headline,
+	                          .wait_ms = drain_for, .ctx = run };
+	struct sbx_diag_out out;
+	run->r->diagnosis = sbx_diagnose(&in, &out);
+	run->r->blocked = out.blocked;
+	run->r->growing = out.growing;
 	free(headline);
 	free(ps.p);
 }
@@ -104,7 +108,7 @@ static bool still_runs(const struct sbx_proc *p)
 
 /* Diagnoses, once each, the forked processes that have run stuck_s seconds,
  * and leaves them running: their runner (Check) kills them at its own
- * timeout, which gdb's deadline of stuck_s/2 leaves time to reach. */
+ * timeout, which gdb's deadline of 0.7 stuck_s leaves time to reach. */
 static void look_for_stuck(struct run *run)
 {
 	const struct sbx_opts *o = run->o;
@@ -123,9 +127,9 @@ static void look_for_stuck(struct run *run)
 		sbx_subtree(&ps, p->pid, &tree);
 		char *headline = xasprintf(SBX_STUCK_HEAD " after %.1f s.", age);
 		struct sbx_diag_in in = { .procs = &tree, .student_files = o->student_files,
-		                          .headline = headline, .gdb_s = o->stuck_s / 2,
-		                          .wait_ms = drain_for, .ctx = run };
-		char *text = sbx_diagnose(&in);
+		                          .lab_dir = o->lab_dir, .headline = headline,
+		                          .gdb_s = o->stuck_s * 0.7, .wait_ms = drain_for, .ctx = run };
+		char *text = sbx_diagnose(&in, NULL);
 		/* One that ended meanwhile was slow, not stuck: its text would be
 		 * taken for the next test's. */
 		if (still_runs(p))

@@ -32,8 +32,8 @@
  * (the first one that is not bwrap: Check's runner, so the forked one is a
  * test) that has lived stuck_s seconds is diagnosed while the run goes on, as
  * on a timeout (thread states, gdb, the student's frames), and left running.
- * gdb holds it stopped for at most stuck_s/2 and then detaches, so with
- * stuck_s at 0.6 of the runner's timeout the runner still sees its test time
+ * gdb holds it stopped for at most 0.7 stuck_s and then detaches, so with
+ * stuck_s at half the runner's timeout the runner still sees its test time
  * out on time. Blocks come in the order the processes were diagnosed.
  *
  * Files: sandbox.c runs and watches (output, deadline, stuck processes,
@@ -62,6 +62,8 @@ struct sbx_opts {
 	long max_procs;           /* processes/threads allowed (pids), 0 = 256 */
 	const char *const *student_files; /* basenames ("tasks.c") whose frames the timeout
 	                                     diagnosis shows; may be NULL */
+	const char *lab_dir;      /* frames in files under it that are not student files are
+	                             the harness's: the diagnosis labels such threads; may be NULL */
 	bool diagnose;            /* on timeout, capture every thread's backtrace with gdb first */
 	double stuck_s;           /* 0 = off; else a forked process (see below) still running
 	                             after stuck_s is diagnosed once, not killed, into stuck */
@@ -76,6 +78,10 @@ struct sbx_result {
 	bool flooded;           /* so much output that the run was stopped */
 	char *output;           /* captured stdout+stderr, NUL-terminated, at most output_cap bytes */
 	char *diagnosis;        /* on timeout with diagnose: student-facing text, else NULL */
+	bool blocked;           /* on timeout with diagnose: every thread was blocked (a
+	                           deadlock, say), none running */
+	bool growing;           /* on timeout with diagnose: it was still taking memory, so
+	                           it may be slow rather than stuck */
 	char *stuck;            /* with stuck_s: one block per stuck process (at most
 	                           SBX_STUCK_MAX), each starting with SBX_STUCK_HEAD; else NULL */
 	double wall_s;
@@ -83,7 +89,7 @@ struct sbx_result {
 
 /* Every block of sbx_result.stuck starts with this, then " after N.N s.". */
 #define SBX_STUCK_HEAD "A test process was still running"
-#define SBX_STUCK_MAX 3
+#define SBX_STUCK_MAX 16
 
 void sbx_init(void);
 const char *sbx_protections(void);

@@ -118,11 +118,17 @@ double sbx_age_s(unsigned long long start);
 struct sbx_diag_in {
 	const struct sbx_procs *procs;
 	const char *const *student_files;
+	const char *lab_dir;          /* other files under it are the harness's; may be NULL */
 	const char *headline;         /* "timed out after 2.0 s." */
 	double gdb_s;
 	void (*wait_ms)(void *ctx, int ms);
 	void *ctx;
 };
-char *sbx_diagnose(const struct sbx_diag_in *in);
+/* What the diagnosis saw, besides its text (out may be NULL). */
+struct sbx_diag_out {
+	bool blocked;                 /* every thread looked blocked, none running */
+	bool growing;                 /* its memory grew while it was watched */
+};
+char *sbx_diagnose(const struct sbx_diag_in *in, struct sbx_diag_out *out);
 
 #endif /* SANDBOX_INT_H */

@@ -189,6 +189,71 @@ START_TEST(test_lab_replay_names_lab_check_seed_and_submission)
 }
 END_TEST
 
+START_TEST(test_lab_hint_hang_from_test_then_check_then_lab)
+{
+	struct options opt;
+	struct results rs = { 0 };
+	json_t *spec = json_loads("{\"hint_hang\": \"lab hang\", \"checks\": ["
+		"{\"name\": \"u\", \"hint\": \"check hint\", \"tests\": {"
+		"\"a\": {\"hint\": \"a hint\", \"hint_hang\": \"a hang\"},"
+		"\"b\": {\"hint\": \"b hint\"}}},"
+		"{\"name\": \"r\", \"hint\": \"r hint\", \"hint_hang\": \"r hang\"},"
+		"{\"name\": \"s\"}]}", 0, NULL);
+	struct lab_ctx ctx = ctx_for(&opt, &rs, spec);
+	json_t *checks = json_object_get(spec, "checks");
+	json_t *u = json_array_get(checks, 0), *r = json_array_get(checks, 1);
+	json_t *s = json_array_get(checks, 2), *tests = json_object_get(u, "tests");
+	json_t *a = json_object_get(tests, "a"), *b = json_object_get(tests, "b");
+	ck_assert_str_eq(lab_hint(&ctx, u, a, true), "a hang");
+	ck_assert_str_eq(lab_hint(&ctx, u, a, false), "a hint");
+	ck_assert_str_eq(lab_hint(&ctx, u, b, true), "lab hang");
+	ck_assert_str_eq(lab_hint(&ctx, u, b, false), "b hint"); /* a test's row: its own hint */
+	ck_assert_str_eq(lab_hint(&ctx, r, NULL, true), "r hang");
+	ck_assert_str_eq(lab_hint(&ctx, r, NULL, false), "r hint");
+	ck_assert_str_eq(lab_hint(&ctx, s, NULL, true), "lab hang");
+	ck_assert_ptr_null(lab_hint(&ctx, s, NULL, false));
+	json_object_del(spec, "hint_hang"); /* no words for hangs: the assertion's hint */
+	ck_assert_str_eq(lab_hint(&ctx, u, b, true), "b hint");
+	ck_assert_ptr_null(lab_hang_hint(&ctx, s, NULL));
+	json_decref(spec);
+}
+END_TEST
+
+/* One run that times out marks the lab hung; every later run of it gets at
+ * most HUNG_CAP_S and, timing out, says its deadline was cut. */
+START_TEST(test_lab_run_cuts_deadlines_once_the_lab_hung)
+{
+	struct options opt;
+	struct results rs = { 0 };
+	json_t *spec = json_loads(spec_text, 0, NULL);
+	struct lab_ctx ctx = ctx_for(&opt, &rs, spec);
+	char *sub = xasprintf("%s/sub/99-demo", root), *why = NULL;
+	opt.submission = sub;
+	ck_assert_int_eq(chmod(root, 0755), 0); /* the sandbox's user reaches scratch */
+	ck_assert_int_eq(lab_stage(&ctx, sub, &why), 0);
+	char *argv[] = { "sleep", "60", NULL };
+	struct sbx_result r;
+	ck_assert_double_eq(lab_deadline(&ctx, 60), 60);
+	ck_assert_int_eq(lab_run(&ctx, argv, NULL, 0.5, &r), 0);
+	ck_assert(r.timed_out && ctx.hung);
+	ck_assert_ptr_null(strstr(r.diagnosis, "was cut"));
+	sbx_result_free(&r);
+	ck_assert_double_eq(lab_deadline(&ctx, 60), HUNG_CAP_S);
+	ck_assert_double_eq(lab_deadline(&ctx, 1), 1);
+	double t0 = now_s();
+	ck_assert_int_eq(lab_run(&ctx, argv, NULL, 60, &r), 0);
+	ck_assert(r.timed_out && now_s() - t0 < HUNG_CAP_S + 5);
+	char *cut = xasprintf("deadline was cut from 60 s to %.0f s because an earlier check "
+	                      "of this lab hung", HUNG_CAP_S);
+	ck_assert_msg(strstr(r.diagnosis, cut), "%s", r.diagnosis);
+	free(cut);
+	sbx_result_free(&r);
+	lab_unstage(&ctx);
+	free(sub); free(why); free(ctx.scratch); free(ctx.labdir); free(ctx.outdir);
+	json_decref(spec);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lab");
@@ -201,6 +266,9 @@ int main(void)
 	tcase_add_test(core, test_lab_stage_refuses_a_huge_file);
 	tcase_add_test(core, test_lab_stage_missing_file_or_folder_is_not_submitted);
 	tcase_add_test(core, test_lab_replay_names_lab_check_seed_and_submission);
+	tcase_add_test(core, test_lab_hint_hang_from_test_then_check_then_lab);
+	tcase_add_test(core, test_lab_run_cuts_deadlines_once_the_lab_hung);
+	tcase_set_timeout(core, 30);
 	suite_add_tcase(s, core);
 	return suite_passes(s, 1) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -310,8 +310,9 @@ static struct sbx_result diagnosed(const char *name, const char *file)
 {
 	char *argv[] = { fixture(name), NULL };
 	const char *files[] = { file, NULL };
+	/* The fixtures' folder plays the lab's: its other files are the harness. */
 	struct sbx_opts o = { .argv = argv, .scratch = scratch, .timeout_s = 2,
-	                      .student_files = files, .diagnose = true };
+	                      .student_files = files, .lab_dir = fixtures, .diagnose = true };
 	struct sbx_result r;
 	ck_assert_int_eq(sbx_run(&o, &r), 0);
 	ck_assert(r.timed_out);
@@ -326,9 +327,29 @@ START_TEST(test_sandbox_deadlock_diagnosed)
 	ck_assert_ptr_nonnull(strstr(r.diagnosis, "deadlock"));
 	ck_assert_ptr_nonnull(strstr(r.diagnosis, "every thread is blocked"));
 	ck_assert_ptr_nonnull(strstr(r.diagnosis, "pthread_mutex_lock, called from lock_both (deadlock.c:"));
+	/* ABBA: each names the other as the holder of the lock it waits for. */
+	ck_assert_ptr_nonnull(strstr(r.diagnosis, "; the lock is held by thread 2, which waits in "
+	                             "pthread_mutex_lock, called from lock_both (deadlock.c:"));
+	ck_assert_ptr_nonnull(strstr(r.diagnosis, "; the lock is held by thread 1, which waits in "
+	                             "pthread_mutex_lock, called from lock_both (deadlock.c:"));
+	ck_assert(r.blocked);
 	ck_assert_str_eq(r.output, "starting\n");
 	sbx_result_free(&r);
 	ck_assert_int_eq(count_named("sbx_deadlock"), 0);
+}
+END_TEST
+
+START_TEST(test_sandbox_relock_names_holder_and_harness)
+{
+	struct sbx_result r = diagnosed("relock", "relock.c");
+	ck_assert_ptr_nonnull(strstr(r.diagnosis, "thread 1 waits in pthread_mutex_lock, called from "
+	                             "lock_it (relock.c:15); the lock is held by thread 1 itself "
+	                             "(lock_it was called from say (relock.c:20))"));
+	ck_assert_ptr_nonnull(strstr(r.diagnosis, "thread 2 (harness) waits in read, called from "
+	                             "reader (relock_harness.h:"));
+	ck_assert(r.blocked);
+	sbx_result_free(&r);
+	ck_assert_int_eq(count_named("sbx_relock"), 0);
 }
 END_TEST
 
@@ -338,8 +359,22 @@ START_TEST(test_sandbox_spin_diagnosed_as_loop)
 	ck_assert_ptr_nonnull(strstr(r.diagnosis, "infinite loop"));
 	ck_assert_ptr_nonnull(strstr(r.diagnosis, "running"));
 	ck_assert_ptr_nonnull(strstr(r.diagnosis, "spin_forever (spin.c:"));
+	ck_assert(!r.blocked);
 	sbx_result_free(&r);
 	ck_assert_int_eq(count_named("sbx_spin"), 0);
+}
+END_TEST
+
+START_TEST(test_sandbox_growing_memory_is_not_called_stuck)
+{
+	struct sbx_result r = diagnosed("grow", "grow.c");
+	ck_assert(r.growing);
+	ck_assert_ptr_nonnull(strstr(r.diagnosis, "still taking memory"));
+	ck_assert_ptr_null(strstr(r.diagnosis, "deadlock"));
+	sbx_result_free(&r);
+	r = diagnosed("spin", "spin.c");
+	ck_assert(!r.growing);
+	sbx_result_free(&r);
 }
 END_TEST
 
@@ -551,7 +586,9 @@ int main(void)
 		{ "Limits", test_sandbox_file_size_limit_signal },
 		{ "Limits", test_sandbox_memory_limit },
 		{ "Limits", test_sandbox_deadlock_diagnosed },
+		{ "Limits", test_sandbox_relock_names_holder_and_harness },
 		{ "Limits", test_sandbox_spin_diagnosed_as_loop },
+		{ "Limits", test_sandbox_growing_memory_is_not_called_stuck },
 		{ "Limits", test_sandbox_stuck_test_diagnosed_before_its_kill },
 		{ "Limits", test_sandbox_output_cap_truncates },
 		{ "Limits", test_sandbox_output_flood_stopped },
