@@ -24,7 +24,11 @@ check_fn *check_kind(const char *kind);
 check_fn check_unit, check_races, check_speedup;
 check_fn check_memory;
 
-int lab_plan(struct lab_ctx *ctx);   /* 0, or -1 with the spec's fault in a row */
+int lab_plan(struct lab_ctx *ctx);
+/* Appends the checks of labs/<lab>/hidden/hidden.json to spec (once); 0, or -1
+ * when hidden.json is no valid spec. lab_plan calls it; so may the command
+ * line, to know the hidden checks' names. */
+int spec_add_hidden(const char *root, const char *lab, json_t *spec);   /* 0, or -1 with the spec's fault in a row */
 /* 0; 1 not submitted; -1 grader fault. *why says what, for a person. */
 int lab_stage(struct lab_ctx *ctx, const char *subdir, char **why);
 void lab_unstage(struct lab_ctx *ctx);

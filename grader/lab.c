@@ -122,17 +122,19 @@ static bool has_check(json_t *checks, const char *name)
  * wrapped in the "hidden" kind (check_hidden). No hidden folder, no change:
  * the student release has none. 0, or -1 when hidden.json is no spec (a
  * name already taken would merge the rows of two checks). */
-static int plan_hidden(struct lab_ctx *ctx)
+int spec_add_hidden(const char *root, const char *lab, json_t *lab_spec)
 {
-	char *path = xasprintf("%s/labs/%s/hidden/hidden.json", ctx->opt->root, ctx->lab);
+	if (json_is_true(json_object_get(lab_spec, "hidden_added")))
+		return 0; /* the command line already added them, to check CHECK= names */
+	char *path = xasprintf("%s/labs/%s/hidden/hidden.json", root, lab);
 	json_t *spec = access(path, F_OK) == 0 ? json_load_file(path, 0, NULL) : NULL;
 	json_t *hidden = json_object_get(spec, "checks");
-	json_t *checks = json_object_get(ctx->spec, "checks"), *check;
+	json_t *checks = json_object_get(lab_spec, "checks"), *check;
 	size_t i;
 	int rc = access(path, F_OK) == 0 && !json_is_array(hidden) ? -1 : 0;
 	json_array_foreach(hidden, i, check) {
 		const char *kind = spec_str(check, "kind", "hidden");
-		if (!json_is_object(check) || strcmp(kind, "hidden") == 0 || !check_kind(kind) ||
+		if (rc < 0 || !json_is_object(check) || strcmp(kind, "hidden") == 0 || !check_kind(kind) ||
 		    has_check(checks, spec_str(check, "name", ""))) {
 			rc = -1;
 			break;
@@ -142,9 +144,16 @@ static int plan_hidden(struct lab_ctx *ctx)
 		json_object_set_new(copy, "kind", json_string("hidden"));
 		json_array_append_new(checks, copy);
 	}
+	if (rc == 0)
+		json_object_set_new(lab_spec, "hidden_added", json_true());
 	json_decref(spec);
 	free(path);
 	return rc;
+}
+
+static int plan_hidden(struct lab_ctx *ctx)
+{
+	return spec_add_hidden(ctx->opt->root, ctx->lab, ctx->spec);
 }
 
 static void spec_fault(struct lab_ctx *ctx, const char *file)
@@ -168,7 +177,8 @@ int lab_plan(struct lab_ctx *ctx)
 	if (!json_is_array(checks) || !json_is_array(json_object_get(ctx->spec, "student_files")))
 		goto bad_spec;
 	json_array_foreach(checks, i, check) { /* lab.json's own: no hidden kind there */
-		if (strcmp(spec_str(check, "kind", ""), "hidden") == 0)
+		if (strcmp(spec_str(check, "kind", ""), "hidden") == 0 &&
+		    !json_object_get(check, "hidden_kind"))
 			goto bad_spec;
 	}
 	if (plan_hidden(ctx) < 0) {

@@ -168,6 +168,8 @@ static json_t **load_specs(const char *root, char **labs, char **errs)
 		json_error_t err;
 		specs[i] = json_load_file(path, 0, &err);
 		errs[i] = specs[i] ? NULL : xasprintf("%s: line %d: %s", path, err.line, err.text);
+		if (specs[i])
+			spec_add_hidden(root, labs[i], specs[i]); /* a fault shows when planned */
 		free(path);
 	}
 	return specs;
