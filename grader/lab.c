@@ -124,8 +124,9 @@ static bool has_check(json_t *checks, const char *name)
  * name already taken would merge the rows of two checks). */
 int spec_add_hidden(const char *root, const char *lab, json_t *lab_spec)
 {
-	if (json_is_true(json_object_get(lab_spec, "hidden_added")))
+	if (json_object_get(lab_spec, "own_checks"))
 		return 0; /* the command line already added them, to check CHECK= names */
+	json_int_t own = (json_int_t)json_array_size(json_object_get(lab_spec, "checks"));
 	char *path = xasprintf("%s/labs/%s/hidden/hidden.json", root, lab);
 	json_t *spec = access(path, F_OK) == 0 ? json_load_file(path, 0, NULL) : NULL;
 	json_t *hidden = json_object_get(spec, "checks");
@@ -144,8 +145,8 @@ int spec_add_hidden(const char *root, const char *lab, json_t *lab_spec)
 		json_object_set_new(copy, "kind", json_string("hidden"));
 		json_array_append_new(checks, copy);
 	}
-	if (rc == 0)
-		json_object_set_new(lab_spec, "hidden_added", json_true());
+	if (rc == 0) /* lab.json's own come first: lab_plan checks only those */
+		json_object_set_new(lab_spec, "own_checks", json_integer(own));
 	json_decref(spec);
 	free(path);
 	return rc;
@@ -178,7 +179,7 @@ int lab_plan(struct lab_ctx *ctx)
 		goto bad_spec;
 	json_array_foreach(checks, i, check) { /* lab.json's own: no hidden kind there */
 		if (strcmp(spec_str(check, "kind", ""), "hidden") == 0 &&
-		    !json_object_get(check, "hidden_kind"))
+		    i < (size_t)spec_num(ctx->spec, "own_checks", (double)json_array_size(checks)))
 			goto bad_spec;
 	}
 	if (plan_hidden(ctx) < 0) {
