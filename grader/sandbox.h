@@ -57,7 +57,7 @@ struct sbx_opts {
 	const char *scratch;      /* the only folder the process may write; must exist */
 	double timeout_s;         /* wall deadline; on expiry: diagnose, then kill the tree */
 	size_t output_cap;        /* bytes of stdout+stderr kept (combined, in order); 0 = 64 KiB */
-	long cpu_s;               /* RLIMIT_CPU, 0 = timeout_s*2+1 */
+	long cpu_s;               /* RLIMIT_CPU, 0 = (timeout_s+10) x the CPUs (at least 2) */
 	long mem_mb;              /* RLIMIT_AS in MiB, 0 = 4096, < 0 = none (ThreadSanitizer maps terabytes) */
 	long max_procs;           /* processes/threads allowed (pids), 0 = 256 */
 	const char *const *student_files; /* basenames ("tasks.c") whose frames the timeout

@@ -167,7 +167,12 @@ int sbx_prepare(struct run *run, bool use_bwrap, char **why)
 		return *why = xasprintf("could not give %s to uid %u: %s", o->scratch,
 		                        (unsigned)S.uid, strerror(errno)), -1;
 	long procs = (o->max_procs > 0 ? o->max_procs : 256) + (use_bwrap ? BWRAP_PROCS : 0);
-	run->cpu_s = o->cpu_s > 0 ? o->cpu_s : (long)ceil(o->timeout_s * 2 + 1);
+	/* A backstop behind the wall deadline, never before it: threads spinning
+	 * on every CPU until the deadline, and the diagnosis after it, must not
+	 * hit it (a process killed by SIGXCPU mid-diagnosis shows no stacks). */
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	run->cpu_s = o->cpu_s > 0 ? o->cpu_s
+	             : (long)ceil((o->timeout_s + 10) * (ncpu > 2 ? ncpu : 2));
 	run->mem_mb = o->mem_mb != 0 ? o->mem_mb : 4096;
 	run->nproc = sbx_count_tasks(S.drop ? S.uid : getuid()) + procs;
 	if ((run->cg = make_cgroup(procs)))
