@@ -91,7 +91,41 @@ static void put_indented(FILE *f, const char *text, int indent)
 	free(clean);
 }
 
-static void put_row(FILE *f, const struct result *r, bool color, bool raw)
+/* The row's "Hint: ..." line (up to its newline), or NULL. */
+static const char *hint_line(const char *output, size_t *len)
+{
+	const char *h = output ? strstr(output, "Hint: ") : NULL;
+	while (h && h != output && h[-1] != '\n')
+		h = strstr(h + 1, "Hint: ");
+	if (h)
+		*len = strcspn(h, "\n");
+	return h;
+}
+
+/* Whether a row before rows[i] of its lab printed the same hint: a hang
+ * shows in every check after it, and its long hint once is enough. */
+static bool hint_shown(const struct results *rs, size_t from, size_t i)
+{
+	size_t len, other;
+	const char *h = hint_line(rs->rows[i].output, &len);
+	for (size_t j = from; h && j < i; j++) {
+		const char *o = hint_line(rs->rows[j].output, &other);
+		if (o && !rs->rows[j].hidden && rs->rows[j].verdict != V_PASS &&
+		    other == len && strncmp(o, h, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The output with its hint line cut to a pointer at the first one. */
+static char *without_hint(const char *output)
+{
+	size_t len;
+	const char *h = hint_line(output, &len);
+	return xasprintf("%.*sHint: the same as above.%s", (int)(h - output), output, h + len);
+}
+
+static void put_row(FILE *f, const struct result *r, bool color, bool raw, bool hint_seen)
 {
 	char pts[80];
 	score_str(pts, sizeof pts, r->score, r->max_score);
@@ -103,9 +137,12 @@ static void put_row(FILE *f, const struct result *r, bool color, bool raw)
 	fputc('\n', f);
 	if (r->verdict == V_PASS && r->figures && r->output)
 		put_indented(f, r->output, 4); /* a measurement is worth seeing on a pass too */
+	if (r->verdict != V_PASS && r->output) {
+		char *short_output = hint_seen ? without_hint(r->output) : NULL;
+		put_indented(f, short_output ? short_output : r->output, 4);
+		free(short_output);
+	}
 	if (r->verdict != V_PASS) {
-		if (r->output)
-			put_indented(f, r->output, 4);
 		if (r->replay) {
 			fputs("    replay: ", f);
 			put_clean(f, r->replay);
@@ -165,7 +202,7 @@ static void put_lab(FILE *f, const struct results *rs, size_t from, size_t to,
 	fprintf(f, "  %s%s\n", pts, color ? C_RESET : "");
 	for (size_t i = from; i < to; i++)
 		if (!rs->rows[i].hidden)
-			put_row(f, &rs->rows[i], color, raw);
+			put_row(f, &rs->rows[i], color, raw, hint_shown(rs, from, i));
 	put_hidden(f, rs, from, to);
 	fputc('\n', f);
 }

@@ -131,6 +131,30 @@ START_TEST(test_report_text_indents_failures_with_replay)
 }
 END_TEST
 
+/* A hang fails every check after it with the same long hint: the text
+ * report shows it once a lab; the JSON keeps every row whole. */
+START_TEST(test_report_text_same_hint_once_a_lab)
+{
+	row("03-queue", "unit: a", 0, 5, V_FAIL, "stuck in put\nHint: LONG HANG HINT\n(CHAOS_SEED=1)");
+	row("03-queue", "races", 0, 5, V_FAIL, "stuck again\nHint: LONG HANG HINT");
+	row("03-queue", "speedup", 0, 5, V_FAIL, "slow\nHint: another hint");
+	row("04-pool", "races", 0, 5, V_FAIL, "stuck\nHint: LONG HANG HINT");
+	char *out = text_report(false, 0);
+	const char *first = strstr(out, "Hint: LONG HANG HINT");
+	ck_assert_ptr_nonnull(first);
+	ck_assert_ptr_nonnull(strstr(out, "\n    (CHAOS_SEED=1)\n"));
+	ck_assert_ptr_nonnull(strstr(out, "\n    stuck again\n    Hint: the same as above.\n"));
+	ck_assert_ptr_nonnull(strstr(out, "Hint: another hint"));
+	/* another lab is another block: its hint is shown again */
+	ck_assert_ptr_nonnull(strstr(first + 1, "\n    stuck\n    Hint: LONG HANG HINT"));
+	ck_assert_int_eq(report_json(json_path, &rs), 0);
+	char *json = slurp(json_path);
+	ck_assert_ptr_null(strstr(json, "the same as above"));
+	free(json);
+	free(out);
+}
+END_TEST
+
 START_TEST(test_report_text_raw_only_when_asked)
 {
 	char *out = text_report(false, false);
@@ -391,6 +415,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, test_report_text_plain_has_no_escapes);
 	tcase_add_test(tc, test_report_text_shows_labs_rows_and_total);
 	tcase_add_test(tc, test_report_text_indents_failures_with_replay);
+	tcase_add_test(tc, test_report_text_same_hint_once_a_lab);
 	tcase_add_test(tc, test_report_text_raw_only_when_asked);
 	tcase_add_test(tc, test_report_text_color_uses_escapes);
 	tcase_add_test(tc, test_report_text_replay_is_not_a_score);
