@@ -36,7 +36,7 @@
 #define SNAP_ACCOUNTS 4
 #define SNAP_INITIAL 100
 #define SNAP_WORKERS 8
-#define SNAP_TRANSFERS 16	/* per worker */
+#define SNAP_TRANSFERS 24	/* per worker */
 #define SNAP_MS 1
 
 /* test_bank_no_deadlock */
@@ -289,8 +289,11 @@ START_TEST(test_bank_no_overdraft)
 }
 END_TEST
 
-/* Threads 0..SNAP_WORKERS-1 transfer at random; the last thread reads
- * bank_total and every bank_balance until they are done. */
+/* Workers 0..SNAP_WORKERS/2-1 transfer between the outer accounts 0 and 3,
+ * the others between the inner ones 1 and 2, both ways; the last thread
+ * reads bank_total and every bank_balance until they are done. A sum read
+ * account by account waits behind the inner transfers between reading one
+ * outer account and the other, while an outer transfer completes. */
 static void snapshot_thread(void *arg, int th)
 {
 	struct run *r = arg;
@@ -300,12 +303,15 @@ static void snapshot_thread(void *arg, int th)
 	long reads = 0;
 
 	if (th < SNAP_WORKERS) {
-		for (int i = 0; i < SNAP_TRANSFERS; i++) {
-			int from = (int)(harness_rand(&rng) % SNAP_ACCOUNTS);
-			int to = (from + 1 + (int)(harness_rand(&rng) % (SNAP_ACCOUNTS - 1))) %
-				 SNAP_ACCOUNTS;
+		int a = th < SNAP_WORKERS / 2 ? 0 : 1, b = SNAP_ACCOUNTS - 1 - a;
 
-			(void)bank_transfer(r->b, from, to, 1 + (long)(harness_rand(&rng) % 60));
+		for (int i = 0; i < SNAP_TRANSFERS; i++) {
+			long amount = 1 + (long)(harness_rand(&rng) % 60);
+
+			if ((th + i) % 2 == 0)
+				(void)bank_transfer(r->b, a, b, amount);
+			else
+				(void)bank_transfer(r->b, b, a, amount);
 		}
 		__atomic_sub_fetch(&r->workers_left, 1, __ATOMIC_SEQ_CST);
 		return;

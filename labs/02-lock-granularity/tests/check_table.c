@@ -19,7 +19,7 @@
 #define SHARED_BUCKETS 4	/* few buckets: many threads in each */
 #define PRIVATE_KEYS 24		/* keys per thread in test_table_private_keys */
 #define PRIVATE_ROUNDS 3	/* puts of each key */
-#define SHARED_KEYS 48		/* keys every thread puts in test_table_shared_keys */
+#define SHARED_KEYS 32		/* keys every thread puts in test_table_shared_keys */
 #define SHARED_ROUNDS 3		/* rounds, each on a fresh table */
 #define LOCKED_THREADS 4
 #define LOCKED_OPS 6		/* accesses per thread in test_table_latency_locked */
@@ -208,15 +208,15 @@ START_TEST(test_table_private_keys)
 }
 END_TEST
 
-/* Every thread puts every key 0..SHARED_KEYS-1, starting at a different
- * one, value th * 1000 + key. */
+/* Every thread puts every key 0..SHARED_KEYS-1 in the same order, value
+ * th * 1000 + key: all of them try to insert the same new key at once. */
 static void shared_thread(void *arg, int th)
 {
 	struct run *r = arg;
 	char what[256];
 
-	for (int i = 0; i < SHARED_KEYS; i++) {
-		int key = (i + th * 3) % SHARED_KEYS, v = -1;
+	for (int key = 0; key < SHARED_KEYS; key++) {
+		int v = -1;
 
 		table_put(r->t, key, th * 1000 + key);
 		if (table_get(r->t, key, &v) && v % 1000 == key)
