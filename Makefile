@@ -1,11 +1,15 @@
 # Concurrency labs in C, and the autograder that grades them.
 #
-#   make grade [LAB=NN] [SUBMISSION=DIR] [JSON=F] [JUNIT=F] [TAP=F]
-#              [CHECK=name] [SEED=n] [RAW=1] [AUTOLAB=1]   grade (the main job)
+#   make grade [LAB=NN] [SUBMISSION=DIR] [JSON=F] [JUNIT=F] [TAP=F] [CHECK=name]
+#              [SEED=n] [RAW=1] [VERBOSE=1] [PROGRESS=auto|lines|none] [AUTOLAB=1]
+#                                   grade (the main job); exit 0 all passed, else 2
+#   grader/grade.sh [the same VAR=value words]   the same, with the grader's own
+#                                   exit codes 0-4 (for CI: see README.md)
 #   make grade-batch SUBMISSIONS=DIR [GRADEBOOK=F] [LAB=NN]   grade a class
 #   make test                       the project's own proof
 #   make skeletons                  regenerate labs/*/ student files from solutions/
 #   make coverage [LAB=NN] [SUBMISSION=DIR]   gcov: which lines the tests reach
+#   make release [RELEASE=F.tar.gz] the student release (default build/release.tar.gz)
 #   make deps                       install the Debian packages (sudo when not root)
 #   make clean
 
@@ -30,17 +34,45 @@ GRADER := $(BUILD)/grader/grader
 GRADE_FLAGS = $(if $(LAB),--lab '$(LAB)') $(if $(SUBMISSION),--submission '$(SUBMISSION)') \
               $(if $(JSON),--json '$(JSON)') $(if $(JUNIT),--junit '$(JUNIT)') \
               $(if $(TAP),--tap '$(TAP)') $(if $(CHECK),--check '$(CHECK)') \
-              $(if $(SEED),--seed '$(SEED)') $(if $(RAW),--raw) $(if $(AUTOLAB),--autolab)
+              $(if $(SEED),--seed '$(SEED)') $(if $(RAW),--raw) $(if $(AUTOLAB),--autolab) \
+              $(if $(VERBOSE),--verbose) $(if $(PROGRESS),--progress '$(PROGRESS)')
+
+# Quiet: one line for the whole build instead of a compiler command per file
+# (the first `make grade` compiles some twenty files). V=1 shows the commands.
+ifeq ($(V),1)
+Q :=
+say_build :=
+else
+Q := @
+say_build = $(if $(build_said),,$(eval build_said := 1)@echo "building the grader into $(BUILD)/ (V=1 shows the commands)")
+endif
 
 .SECONDARY:
-.PHONY: all grade grade-batch test unit skeletons check-skeletons coverage deps clean
+.PHONY: all grade grade-run grade-batch test unit skeletons check-skeletons coverage deps clean release
 all: $(GRADER)
 
 deps:
 	@common/deps.sh
 
-grade: $(GRADER)
-	@$(GRADER) --root . $(GRADE_FLAGS)
+# Exit status. GNU make turns any failed recipe into its own code 2, so the
+# grader's codes (0-4, README.md) cannot pass through make. `make grade` exits
+# 0 when every check passed and 2 otherwise, and instead of make's bare
+# "*** [Makefile:NN: grade] Error 1" its last line says what the grader's code
+# was. grade-run saves that code; grade reads it when make expands grade's
+# recipe, which happens after grade-run has finished. With GRADE_STATUS=F
+# (grader/grade.sh) the code is left in F and make exits 0: the script then
+# exits with the grader's own code.
+GRADE_CODE := $(or $(GRADE_STATUS),$(BUILD)/.grade-status.$(shell echo $$PPID))
+grade_why_1 := some check failed or a lab was not submitted (grader exit 1, make exits 2)
+grade_why_2 := usage error, see the message above (grader exit 2)
+grade_why_3 := some check was inconclusive, none failed (grader exit 3, make exits 2)
+grade_why_4 := the grader itself failed, not your code (grader exit 4, make exits 2)
+grade: grade-run
+	@$(if $(GRADE_STATUS),:,$(eval grade_rc := $(file < $(GRADE_CODE)))$(shell rm -f $(GRADE_CODE))$(if \
+	  $(filter 0,$(grade_rc)),:,$(error $(or $(grade_why_$(grade_rc)),the grader exited $(or $(grade_rc),without a code)))))
+
+grade-run: $(GRADER)
+	@$(GRADER) --root . $(GRADE_FLAGS); echo $$? > '$(GRADE_CODE)'
 
 # A whole class: SUBMISSIONS=DIR holds one folder per student, each laid out
 # like labs/. GRADEBOOK=F (default build/batch/gradebook.csv).
@@ -50,17 +82,19 @@ grade-batch: $(GRADER)
 	  $(if $(LAB),--lab '$(LAB)') $(if $(CHECK),--check '$(CHECK)')
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h grader/*.h grader/tests/*.h) | deps
+	$(say_build)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(GRADER): $(BUILD)/grader/main.o $(GRADER_OBJ) $(COMMON_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(say_build)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/common/tests/check_%: $(BUILD)/common/tests/check_%.o $(COMMON_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 $(BUILD)/grader/tests/check_%: $(BUILD)/grader/tests/check_%.o $(TEST_LIB) $(GRADER_OBJ) $(COMMON_OBJ) | $(GRADER)
-	$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 # ---- skeletons: labs/ is generated from solutions/, never edited by hand ----
 skeletons:
@@ -92,9 +126,20 @@ coverage: deps
 	  $(MAKE) --no-print-directory -s -C $$dir BUILD=$(abspath $(BUILD)) ROOT=$(CURDIR) coverage || exit 1; \
 	done
 
-# ---- the project's proof ----
+# ---- the project's proof, and the student release (grader/release.sh) ----
+# A release (a RELEASE file at the top) has neither grader/tests/ nor
+# solutions/: there both targets only say so.
+ifeq ($(wildcard RELEASE),)
 test: $(GRADER) $(UNIT_TESTS) check-skeletons
 	@GRADER=$(GRADER) sh grader/tests/run.sh $(UNIT_TESTS)
+
+release: check-skeletons
+	@sh grader/release.sh '$(or $(RELEASE),$(BUILD)/release.tar.gz)'
+else
+test release:
+	@echo "make $@: not part of the student release; it is run in the instructor's copy." >&2; \
+	 echo "Your tools: make grade LAB=NN, and inside a lab folder make test." >&2; exit 2
+endif
 
 clean:
 	rm -rf $(BUILD)

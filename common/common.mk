@@ -6,11 +6,18 @@
 #   make test       run the lab's Check tests under chaos seed 1
 #                   (CHAOS_SEED=N replays seed N, CHAOS_SEED=0 runs without chaos)
 #   make helgrind   run the race scenario under Helgrind, raw report
-#   make bench      one sequential and one concurrent run of the benchmark
+#   make bench      one sequential and one concurrent run of the benchmark,
+#                   then the speedup and the tasks in flight
 #   make coverage   gcov: which lines of the student files the tests reach
+#   V=1             show the full commands instead of one line per step
+#
+# test, helgrind, bench and coverage run under deadlines (common/deadline.sh):
+# a program that hangs has its threads shown (which function of which file
+# each one waits in) and is stopped.
 #
 # The grader builds the lab with these same rules, so what compiles for you
-# compiles for the grader.
+# compiles for the grader. A lab's own rules print with $(SAY) and run with
+# $(Q), like the ones here.
 
 COMMON_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 ROOT       ?= $(abspath $(COMMON_DIR)/..)
@@ -29,63 +36,161 @@ COMMON_OBJ := $(patsubst $(COMMON_DIR)/%.c,$(OUT)/common/%.o,$(COMMON_SRC))
 STUDENT_OBJ := $(patsubst %.c,$(OUT)/%.o,$(STUDENT))
 HARNESS_OBJ := $(patsubst %.c,$(OUT)/%.o,$(HARNESS))
 
-.PHONY: all test helgrind bench clean
+.PHONY: all test helgrind bench coverage clean
 .DEFAULT_GOAL := all
 all: $(addprefix $(OUT)/,$(PROGRAMS))
+	@:
+
+# Objects are kept, so that only what changed is built again.
+.SECONDARY:
+
+# One short line per step ("CC tasks.c"); V=1 prints the commands instead,
+# and make -s (the grader's builds) nothing but the compiler's own words.
+# BUILD_KIND names a second build of the same files (coverage, tsan).
+ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+SAY := @:
+else ifeq ($(V),1)
+SAY := @:
+else
+SAY = @printf '  %-4s %s\n'
+endif
+Q := $(if $(filter 1,$(V)),,@)
+KIND := $(if $(BUILD_KIND), [$(BUILD_KIND)])
 
 $(OUT)/common/%.o: $(COMMON_DIR)/%.c $(wildcard $(COMMON_DIR)/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(SAY) CC 'common/$*.c$(KIND)'
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(OUT)/%.o: %.c $(wildcard *.h) $(COMMON_DIR)/common.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(SAY) CC '$<$(KIND)'
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 # A program links its own object, the student's code, the harness and common/;
 # a test program (tests/check_NAME.c) links Check too. A lab adds a rule only
 # for a program that must not link the student's code (its baseline).
 $(OUT)/check_%: $(OUT)/tests/check_%.o $(STUDENT_OBJ) $(HARNESS_OBJ) $(COMMON_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+	$(SAY) LD '$(@F)$(KIND)'
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 $(OUT)/%: $(OUT)/%.o $(STUDENT_OBJ) $(HARNESS_OBJ) $(COMMON_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(SAY) LD '$(@F)$(KIND)'
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 clean:
-	rm -rf $(OUT)
+	$(SAY) RM '$(patsubst $(ROOT)/%,%,$(OUT))'
+	$(Q)rm -rf $(OUT)
+
+# ---- hidden tests: the instructor's hidden/check_NAME.c, absent from the
+# student release (grader/SPEC.md). Each links like a test program and is
+# part of `make all` when the folder exists; `make hidden` builds only them.
+# The objects stay (not deleted as intermediates): the grader builds the
+# hidden programs only after the student's code was built without hidden/,
+# so that the student's code is never compiled beside the hidden sources.
+HIDDEN_PROGRAMS := $(patsubst hidden/%.c,$(OUT)/%,$(wildcard hidden/check_*.c))
+.SECONDARY: $(STUDENT_OBJ) $(HARNESS_OBJ) $(COMMON_OBJ)
+.PHONY: hidden
+all: $(HIDDEN_PROGRAMS)
+hidden: $(HIDDEN_PROGRAMS)
+$(HIDDEN_PROGRAMS): $(OUT)/%: $(OUT)/hidden/%.o $(STUDENT_OBJ) $(HARNESS_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 # ---- the commands a student types (each names the program it runs) ----
 HELGRIND_SUPP := $(ROOT)/grader/helgrind.supp
 HELGRIND := valgrind -q --tool=helgrind --error-exitcode=99 \
             $(if $(wildcard $(HELGRIND_SUPP)),--suppressions=$(HELGRIND_SUPP))
 
+# Every command below runs under deadline.sh: past its deadline, each thread
+# of a stuck process is shown (where it waits, in which function of which
+# file, the student's files first), then the command is stopped.
+DEADLINE = sh $(COMMON_DIR)/deadline.sh -f '$(STUDENT)' $(if $(filter 1,$(V)),-v)
+
 # The grader's first seed unless told otherwise (make test CHAOS_SEED=3);
 # CHAOS_SEED=0 turns the chaos points off.
 CHAOS_SEED ?= 1
 
+# make test: a test still running after TEST_TIMEOUT seconds (CK_DEFAULT_TIMEOUT
+# works too) has its threads shown, and Check stops it 4 s later, time for
+# gdb; the whole run stops after TEST_DEADLINE seconds.
+TEST_TIMEOUT  ?= $(or $(CK_DEFAULT_TIMEOUT),5)
+TEST_DEADLINE ?= 120
+CK_TIMEOUT = $$(awk 'BEGIN { print $(TEST_TIMEOUT) + 4 }')
+
 test: $(OUT)/$(TEST_PROGRAM)
-	CHAOS_SEED=$(CHAOS_SEED) CK_DEFAULT_TIMEOUT=$${CK_DEFAULT_TIMEOUT:-10} $(OUT)/$(TEST_PROGRAM)
+	$(SAY) TEST '$(TEST_PROGRAM), chaos seed $(CHAOS_SEED)'
+	$(Q)CHAOS_SEED=$(CHAOS_SEED) CK_DEFAULT_TIMEOUT=$(CK_TIMEOUT) \
+	  $(DEADLINE) -n $(TEST_PROGRAM) -s $(TEST_TIMEOUT) -t $(TEST_DEADLINE) -- $(OUT)/$(TEST_PROGRAM)
 
+# make helgrind: Helgrind prints each error as it finds it, so what it saw
+# before a hang is above the threads' stacks.
+HELGRIND_DEADLINE ?= 30
 helgrind: $(OUT)/$(RACE_PROGRAM)
-	$(HELGRIND) $(OUT)/$(RACE_PROGRAM) $(RACE_ARGS)
+	$(SAY) HG '$(strip $(RACE_PROGRAM) $(RACE_ARGS)) under Helgrind'
+	$(Q)$(DEADLINE) -n '$(RACE_PROGRAM) under Helgrind' -t $(HELGRIND_DEADLINE) -- \
+	  $(HELGRIND) $(OUT)/$(RACE_PROGRAM) $(RACE_ARGS); rc=$$?; \
+	case $$rc in \
+	0) echo "helgrind: no error in $(RACE_PROGRAM)" ;; \
+	99) echo "helgrind: the errors above were found; each names a line of $(STUDENT)" ;; \
+	124) echo "helgrind: $(RACE_PROGRAM) hangs; Helgrind's errors above, if any, came before (a lock locked again by its holder is one)" ;; \
+	esac; exit $$rc
 
+# make bench: the baseline, then the lab's own program, each once, and what
+# the grader would read from their BENCH lines (see bench.awk).
+BENCH_DEADLINE ?= 20
 bench: $(OUT)/$(BENCH_BASELINE) $(OUT)/$(BENCH_PROGRAM)
-	$(OUT)/$(BENCH_BASELINE) $(BENCH_ARGS)
-	$(OUT)/$(BENCH_PROGRAM) $(BENCH_ARGS)
+	$(SAY) BENCH '$(BENCH_BASELINE) $(BENCH_ARGS), then $(BENCH_PROGRAM) $(BENCH_ARGS)'
+	$(Q)tmp=$$(mktemp -d) && \
+	BENCH_OUT=$$tmp/seq $(DEADLINE) -n $(BENCH_BASELINE) -t $(BENCH_DEADLINE) -- \
+	  $(OUT)/$(BENCH_BASELINE) $(BENCH_ARGS) && \
+	BENCH_OUT=$$tmp/par $(DEADLINE) -n $(BENCH_PROGRAM) -t $(BENCH_DEADLINE) -- \
+	  $(OUT)/$(BENCH_PROGRAM) $(BENCH_ARGS); rc=$$?; \
+	awk -f $(COMMON_DIR)/bench.awk -v seq='$(BENCH_BASELINE) $(BENCH_ARGS)' \
+	  -v par='$(BENCH_PROGRAM) $(BENCH_ARGS)' -v target="$$($(BENCH_TARGET))" \
+	  $$tmp/seq $$tmp/par 2>/dev/null; rm -rf $$tmp; exit $$rc
+
+# The grader's target for this benchmark, read from lab.json (jq), if any.
+BENCH_TARGET = jq -r --arg p '$(BENCH_PROGRAM)' '[.checks[] | select(.kind == "speedup" \
+  and .candidate[0] == $$p)][0] | select(.) | if .bound == "cpu" \
+  then "\(.target) of the speedup a perfectly parallel control gets on this machine" \
+  else "a speedup of at least \(.target)" end + (if .min_inflight then \
+  ", at least \(.min_inflight) tasks in flight" else "" end)' lab.json 2>/dev/null
 
 # ThreadSanitizer build of one program (make tsan/race_scenario): the races
 # check's fallback where Valgrind is missing.
 tsan/%:
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/tsan \
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/tsan BUILD_KIND=tsan \
 	  EXTRA_CFLAGS="-fsanitize=thread -O1" EXTRA_LDFLAGS=-fsanitize=thread $(BUILD)/tsan/labs/$(LAB)/$*
 
+# AddressSanitizer + UndefinedBehaviorSanitizer build of one program
+# (make asan/check_tasks): the memory check. The same warnings as every build;
+# -O1 keeps the stacks close to the source. Both runtimes are linked in
+# statically: with gcc's shared libubsan beside libasan, UBSan ignores
+# log_path= and writes its reports to the program's stderr.
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -g -O1
+asan/%:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan EXTRA_CFLAGS="$(ASAN_FLAGS)" \
+	  EXTRA_LDFLAGS="-fsanitize=address,undefined -static-libasan -static-libubsan" \
+	  $(BUILD)/asan/labs/$(LAB)/$*
+
 # Coverage runs the tests in one process (CK_FORK=no): a forked test child
-# that fails writes no coverage data (TOOLCHAIN.md). `timeout` stands in for
-# Check's per-test timeouts, which fork mode alone provides.
+# that fails writes no coverage data (TOOLCHAIN.md). The deadline stands in
+# for Check's per-test timeouts, which fork mode alone provides. Lines the
+# student file marks GCOVR_EXCL (code correct programs never reach) are left
+# out, and the output says so.
 COV_OUT := $(BUILD)/coverage/labs/$(LAB)
 coverage:
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/coverage \
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/coverage BUILD_KIND=coverage \
 	  EXTRA_CFLAGS="--coverage -O0" EXTRA_LDFLAGS=--coverage $(COV_OUT)/$(TEST_PROGRAM)
 	@find $(COV_OUT) -name '*.gcda' -delete
-	-CK_FORK=no CHAOS_SEED=$(CHAOS_SEED) timeout 120 $(COV_OUT)/$(TEST_PROGRAM)
-	gcovr --root . --object-directory $(COV_OUT) $(addprefix --filter ,$(STUDENT)) \
+	$(SAY) TEST '$(TEST_PROGRAM) in one process, chaos seed $(CHAOS_SEED) [coverage]'
+	$(Q)CK_FORK=no CHAOS_SEED=$(CHAOS_SEED) $(DEADLINE) -n $(TEST_PROGRAM) \
+	  -s $(TEST_TIMEOUT) -t $(TEST_DEADLINE) -- $(COV_OUT)/$(TEST_PROGRAM) || true
+	$(SAY) GCOV '$(STUDENT)'
+	$(Q)gcovr --root . --object-directory $(COV_OUT) $(addprefix --filter ,$(STUDENT)) \
 	  --branches --print-summary $(COV_OUT) $(GCOVR_ARGS)
+	@for f in $(STUDENT); do \
+	  n=$$(grep -c 'GCOVR_EXCL_\(START\|LINE\|BR_LINE\)' $$f); \
+	  [ "$$n" -gt 1 ] && w="$$n places marked GCOVR_EXCL are" || w="1 place marked GCOVR_EXCL is"; \
+	  [ "$$n" -gt 0 ] && echo "$$f: $$w left out of these figures: code a correct program never reaches (its comment says why)"; \
+	done; true

@@ -14,7 +14,8 @@ tmp="$book.tmp"
 worst=0
 for sub in "$dir"/*/; do
 	name=$(basename "$sub")
-	"$grader" --root . --submission "$sub" --json "$out/$name.json" --color never "$@" \
+	"$grader" --root . --submission "$sub" --json "$out/$name.json" --color never \
+		--progress none "$@" \
 		> "$out/$name.txt" 2>&1
 	code=$?
 	[ "$code" -gt "$worst" ] && worst=$code

@@ -7,6 +7,8 @@
  *   lab_build     the lab's own Makefile, in the sandbox.
  *   check_kind    finds the runner for a spec's "kind".
  *   lab_run       sandbox_run with the lab's scrubbed environment.
+ *   lab_score     the score step, after the checks: "requires" (score.c).
+ *   san_read      the memory check's reader of sanitizer reports.
  */
 #ifndef CHECKS_H
 #define CHECKS_H
@@ -20,6 +22,7 @@ typedef void check_fn(struct lab_ctx *ctx, json_t *check,
 
 check_fn *check_kind(const char *kind);
 check_fn check_unit, check_races, check_speedup;
+check_fn check_memory;
 
 int lab_plan(struct lab_ctx *ctx);   /* 0, or -1 with the spec's fault in a row */
 /* 0; 1 not submitted; -1 grader fault. *why says what, for a person. */
@@ -43,9 +46,37 @@ char *lab_replay(struct lab_ctx *ctx, const char *check, long seed);
 /* Where Valgrind is missing, the races check runs ThreadSanitizer instead. */
 bool valgrind_available(void);
 void races_tsan(struct lab_ctx *ctx, json_t *check, struct result *row);
+/* The memory check's reader of sanitizer logs (ASan, UBSan, LeakSanitizer):
+ * one log's reports are added to the tally, each shown from the student's
+ * side. labdir and scratch are the paths the log names; files the student
+ * files of the spec. */
+struct san_tally {
+	int found;          /* distinct reports reaching a student file */
+	int reports;        /* every report reaching one, repeats included */
+	int shown;
+	char *summary;      /* the first few distinct ones, for the student */
+	char *seen;         /* the first line of each distinct one */
+	int other;          /* reports reaching no student file */
+	char *first_other;  /* the first of those, in a line */
+	bool budget;        /* a process ran out of its memory budget */
+	bool broken;        /* a sanitizer failed by itself */
+};
+void san_read(const char *log, const char *labdir, const char *scratch, json_t *files,
+              struct san_tally *t);
+void san_tally_free(struct san_tally *t);
 /* Fails every row with the same message. */
 void rows_fail(struct result *rows, size_t n, enum verdict v, const char *msg);
 /* Sets a row's verdict and score (full on pass, none otherwise). */
 void row_set(struct result *r, enum verdict v, char *output);
+
+/* The score step (score.c): rows[0..n) are one lab's rows, after its checks
+ * ran. Each row of a check with "requires" whose required rows did not all
+ * pass scores 0 (FAIL; INCONCLUSIVE when they could not be judged) and says
+ * "not scored until <names> pass"; when a required row did not run (a
+ * replay) nothing is gated and the row says so. */
+void lab_score(struct lab_ctx *ctx, struct result *rows, size_t n);
+/* "unit and races pass" when the check's requirements failed among rows so
+ * far (for progress lines), else NULL. A fresh string. */
+char *requires_unmet(json_t *spec, json_t *check, const struct result *rows, size_t n);
 
 #endif /* CHECKS_H */

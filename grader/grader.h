@@ -40,12 +40,18 @@ struct result {
 	char *raw;      /* raw tool output (Helgrind report...), shown with RAW=1 */
 	double seconds; /* wall time the check took */
 	bool figures;   /* output holds measurements: the text report shows it on a pass too */
+	bool hidden;    /* an instructor's hidden test (SPEC.md): reports show no name or output */
 };
 
 struct results {
 	struct result *rows;
 	size_t n, cap;
 	char *notes;    /* run-wide notes: protections in force, machine facts */
+	bool release;   /* graded in the student release: its hidden tests are not here */
+	/* A replay (CHECK= or SEED=) is not a score: what it replayed, "unit
+	 * (seed 3)", and the command that grades for the score. NULL on a full
+	 * grade. Not owned: they outlive the results (main.c). */
+	const char *replay_of, *score_cmd;
 };
 
 struct result *results_add(struct results *rs, const char *lab, const char *check,
@@ -81,6 +87,7 @@ struct lab_ctx {
 	char *outdir;            /* scratch/build/labs/<lab>: built programs */
 	double stuck_s;          /* lab_run diagnoses a test still running after this (0 = off) */
 	long mem_mb;             /* lab_run's address-space limit: 0 = the spec's, < 0 = none */
+	int hidden_stage;        /* the hidden checks' own scratch: see check_hidden in lab.c */
 	struct results *rs;
 };
 

@@ -10,14 +10,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "checks.h"
+#include "progress.h"
 
 #define STUDENT_FILE_MAX (1 << 20) /* a bigger "source file" is not source */
 #define BUILD_LOG_LINES 40         /* the first errors are the ones that matter */
 
 /* ---- the check kinds a spec may name ---- */
 
+static check_fn check_hidden;
+
+/* "hidden" is the grader's own: lab_plan wraps each check of hidden.json in it. */
 static const struct { const char *kind; check_fn *fn; } kinds[] = {
 	{ "unit", check_unit }, { "races", check_races }, { "speedup", check_speedup },
+	{ "memory", check_memory },
+	{ "hidden", check_hidden },
 };
 
 check_fn *check_kind(const char *kind)
@@ -53,17 +59,36 @@ static bool check_selected(struct lab_ctx *ctx, json_t *check)
 	return !only;
 }
 
-/* One row per test of a check that lists tests, else one row per check. */
+/* Whether --check names this check itself, not just every check. */
+static bool check_named(struct lab_ctx *ctx, json_t *check)
+{
+	return ctx->opt->only_check && check_selected(ctx, check);
+}
+
+/* A hidden check's kind is "hidden"; the kind it runs as, in "hidden_kind". */
+static bool kind_ok(json_t *check)
+{
+	const char *kind = spec_str(check, "kind", "");
+	if (strcmp(kind, "hidden") != 0)
+		return check_kind(kind) != NULL;
+	kind = spec_str(check, "hidden_kind", "hidden");
+	return strcmp(kind, "hidden") != 0 && check_kind(kind) != NULL;
+}
+
+/* One row per test of a check that lists tests, else one row per check.
+ * The rows of a hidden check are hidden, but for a replay that names it:
+ * that is the instructor's, who wants to read them. */
 static int plan_check(struct lab_ctx *ctx, json_t *check)
 {
 	const char *name = spec_str(check, "name", NULL);
-	const char *kind = spec_str(check, "kind", "");
 	json_t *tests = json_object_get(check, "tests");
-	if (!name || !check_kind(kind) || (tests && !json_is_object(tests)))
+	bool hidden = strcmp(spec_str(check, "kind", ""), "hidden") == 0 &&
+	              !check_named(ctx, check);
+	if (!name || !kind_ok(check) || (tests && !json_is_object(tests)))
 		return -1;
 	if (!tests) {
 		results_add(ctx->rs, ctx->lab, name, spec_str(check, "title", name),
-		            spec_num(check, "points", 0));
+		            spec_num(check, "points", 0))->hidden = hidden;
 		return 0;
 	}
 	const char *test;
@@ -74,9 +99,61 @@ static int plan_check(struct lab_ctx *ctx, json_t *check)
 		                               spec_num(t, "points", 0));
 		free(r->id);
 		r->id = xasprintf("%s/%s", name, test);
+		r->hidden = hidden;
 		free(title);
 	}
 	return 0;
+}
+
+/* ---- hidden tests (SPEC.md): labs/NN-topic/hidden/hidden.json ---- */
+
+/* Whether checks holds a check of this name. */
+static bool has_check(json_t *checks, const char *name)
+{
+	size_t i;
+	json_t *check;
+	json_array_foreach(checks, i, check)
+		if (strcmp(spec_str(check, "name", ""), name) == 0)
+			return true;
+	return false;
+}
+
+/* Appends the checks of hidden.json to the spec's, so they run last, each
+ * wrapped in the "hidden" kind (check_hidden). No hidden folder, no change:
+ * the student release has none. 0, or -1 when hidden.json is no spec (a
+ * name already taken would merge the rows of two checks). */
+static int plan_hidden(struct lab_ctx *ctx)
+{
+	char *path = xasprintf("%s/labs/%s/hidden/hidden.json", ctx->opt->root, ctx->lab);
+	json_t *spec = access(path, F_OK) == 0 ? json_load_file(path, 0, NULL) : NULL;
+	json_t *hidden = json_object_get(spec, "checks");
+	json_t *checks = json_object_get(ctx->spec, "checks"), *check;
+	size_t i;
+	int rc = access(path, F_OK) == 0 && !json_is_array(hidden) ? -1 : 0;
+	json_array_foreach(hidden, i, check) {
+		const char *kind = spec_str(check, "kind", "hidden");
+		if (!json_is_object(check) || strcmp(kind, "hidden") == 0 || !check_kind(kind) ||
+		    has_check(checks, spec_str(check, "name", ""))) {
+			rc = -1;
+			break;
+		}
+		json_t *copy = json_deep_copy(check);
+		json_object_set_new(copy, "hidden_kind", json_string(kind));
+		json_object_set_new(copy, "kind", json_string("hidden"));
+		json_array_append_new(checks, copy);
+	}
+	json_decref(spec);
+	free(path);
+	return rc;
+}
+
+static void spec_fault(struct lab_ctx *ctx, const char *file)
+{
+	struct result *r = results_add(ctx->rs, ctx->lab, "spec", file, 0);
+	free(r->output);
+	r->output = xasprintf(
+		"labs/%s/%s is not a valid spec (see grader/SPEC.md): it needs "
+		"student_files and checks, each check a name and a known kind.", ctx->lab, file);
 }
 
 int lab_plan(struct lab_ctx *ctx)
@@ -84,19 +161,27 @@ int lab_plan(struct lab_ctx *ctx)
 	json_t *checks = json_object_get(ctx->spec, "checks");
 	size_t i;
 	json_t *check;
+	/* A release (the RELEASE file at its top) says so in its report. */
+	char *marker = xasprintf("%s/RELEASE", ctx->opt->root);
+	ctx->rs->release = access(marker, F_OK) == 0;
+	free(marker);
 	if (!json_is_array(checks) || !json_is_array(json_object_get(ctx->spec, "student_files")))
 		goto bad_spec;
+	json_array_foreach(checks, i, check) { /* lab.json's own: no hidden kind there */
+		if (strcmp(spec_str(check, "kind", ""), "hidden") == 0)
+			goto bad_spec;
+	}
+	if (plan_hidden(ctx) < 0) {
+		spec_fault(ctx, "hidden/hidden.json");
+		return -1;
+	}
 	json_array_foreach(checks, i, check) {
 		if (check_selected(ctx, check) && plan_check(ctx, check) < 0)
 			goto bad_spec;
 	}
 	return 0;
 bad_spec:
-	struct result *r = results_add(ctx->rs, ctx->lab, "spec", "lab.json", 0);
-	free(r->output);
-	r->output = xasprintf(
-		"labs/%s/lab.json is not a valid spec (see grader/SPEC.md): it needs "
-		"student_files and checks, each check a name and a known kind.", ctx->lab);
+	spec_fault(ctx, "lab.json");
 	return -1;
 }
 
@@ -145,6 +230,10 @@ static int copy_entry(const char *path, const struct stat *st, int type, struct 
 	const char *rel = path + strlen(copy_from);
 	rel += (*rel == '/');
 	if (f->level == 1 && is_student_file(rel))
+		return 0;
+	/* The lab's copy (the one with student files) never takes hidden/:
+	 * check_hidden stages it, later and on its own. */
+	if (copy_skip && strncmp(rel, "hidden", 6) == 0 && (rel[6] == '/' || rel[6] == '\0'))
 		return 0;
 	char *dst = xasprintf("%s/%s", copy_to, rel);
 	int rc = 0;
@@ -288,7 +377,9 @@ int lab_run(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
 		.timeout_s = timeout_s, .mem_mb = ctx->mem_mb ? ctx->mem_mb : (long)spec_num(ctx->spec, "mem_mb", 0),
 		.student_files = names, .diagnose = true, .stuck_s = ctx->stuck_s,
 	};
+	progress_run(timeout_s); /* a terminal's status line counts down its deadline */
 	int rc = sbx_run(&o, r);
+	progress_run(-1);
 	strv_free(env);
 	free(batch);
 	return rc;
@@ -383,4 +474,96 @@ int lab_build(struct lab_ctx *ctx, char **why)
 	sbx_result_free(&r);
 	free(buildvar);
 	return rc;
+}
+
+/* ---- running the hidden checks ---- */
+
+enum { HIDDEN_UNSTAGED, HIDDEN_READY, HIDDEN_CODE_FAILED, HIDDEN_GRADER_FAILED };
+
+static void remove_tree(const char *path)
+{
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Builds the hidden programs beside the student's objects, already built
+ * without them, then deletes the hidden sources and objects. The compiler's
+ * words name hidden code, so they go only into the raw report. */
+static int build_hidden(struct lab_ctx *ctx, struct result *row, char **why)
+{
+	char *from = xasprintf("%s/labs/%s/hidden", ctx->opt->root, ctx->lab);
+	char *to = xasprintf("%s/hidden", ctx->labdir);
+	char *objs = xasprintf("%s/hidden", ctx->outdir);
+	char *buildvar = xasprintf("BUILD=%s/build", ctx->scratch);
+	char *argv[] = { "make", "--silent", "--no-print-directory", buildvar, "hidden", NULL };
+	struct sbx_result r = { 0 };
+	int rc = copy_tree(from, to, NULL) ? -1 : 0;
+	if (rc < 0)
+		*why = xasprintf("could not copy the hidden tests: %s", strerror(errno));
+	else if ((rc = lab_run(ctx, argv, NULL,
+	                       spec_num(json_object_get(ctx->spec, "build"), "timeout_s", 120),
+	                       &r)) < 0)
+		*why = xasprintf("could not run the build: %s", r.output ? r.output : "");
+	else if (r.exit_code != 0 || r.timed_out) {
+		*why = xstrdup("The hidden tests did not build with your code, so they score 0. "
+		               "Your code built alone: a name it makes global may clash with one "
+		               "of the tests' (keep your helpers static).");
+		row->raw = unscratch(ctx, r.output ? r.output : "");
+		rc = 1;
+	}
+	remove_tree(to);
+	remove_tree(objs);
+	if (rc == 0 && (access(to, F_OK) == 0 || access(objs, F_OK) == 0)) {
+		*why = xasprintf("could not delete the staged hidden sources");
+		rc = -1;
+	}
+	sbx_result_free(&r);
+	free(from); free(to); free(objs); free(buildvar);
+	return rc;
+}
+
+/* The scratch the visible checks ran in is dropped (student code has run
+ * there and may have changed anything in it) and the lab staged afresh: the
+ * student's code built alone, then the hidden programs, then the hidden
+ * sources deleted. So the student's code is never compiled beside the
+ * hidden sources, and no student process runs while they are on disk.
+ * Returns the stage the hidden checks are in. */
+static int stage_hidden(struct lab_ctx *ctx, struct result *rows, size_t n)
+{
+	char *subdir = xasprintf("%s/%s", ctx->opt->submission, ctx->lab);
+	char *why = NULL;
+	lab_unstage(ctx);
+	free(ctx->scratch); free(ctx->labdir); free(ctx->outdir);
+	ctx->scratch = ctx->labdir = ctx->outdir = NULL;
+	int rc = lab_stage(ctx, subdir, &why);
+	if (rc == 0) {
+		free(why);
+		rc = lab_build(ctx, &why);
+	}
+	if (rc == 0) {
+		free(why);
+		why = NULL;
+		rc = build_hidden(ctx, &rows[0], &why);
+	}
+	if (rc != 0)
+		rows_fail(rows, n, rc < 0 ? V_ERROR : V_FAIL, why);
+	free(subdir);
+	free(why);
+	return rc == 0 ? HIDDEN_READY : rc < 0 ? HIDDEN_GRADER_FAILED : HIDDEN_CODE_FAILED;
+}
+
+/* The runner of the "hidden" kind: stages the hidden checks on the first
+ * one (they come last), then runs each as its own kind. */
+static void check_hidden(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t n)
+{
+	if (ctx->hidden_stage == HIDDEN_UNSTAGED) {
+		ctx->hidden_stage = stage_hidden(ctx, rows, n);
+		if (ctx->hidden_stage != HIDDEN_READY)
+			return;
+	}
+	if (ctx->hidden_stage != HIDDEN_READY) {
+		rows_fail(rows, n, ctx->hidden_stage == HIDDEN_GRADER_FAILED ? V_ERROR : V_FAIL,
+		          "The hidden tests could not run: see the first hidden test of this lab.");
+		return;
+	}
+	check_kind(spec_str(check, "hidden_kind", ""))(ctx, check, rows, n);
 }

@@ -2,7 +2,9 @@
  *
  * Interface:
  *   report_text    the human report: a block per lab, a line per row,
- *                  colour when `color` (a tty without NO_COLOR).
+ *                  colour when `color` (a tty without NO_COLOR); `flags`:
+ *                  REPORT_RAW adds raw tool reports, REPORT_VERBOSE the
+ *                  run's notes whole (else a long note shows its first clause).
  *   report_json    Gradescope's results.json.
  *   report_junit   JUnit XML: a testsuite per lab, a testcase per row.
  *   report_tap     TAP version 13.
@@ -16,7 +18,8 @@
 #include <stdio.h>
 #include "grader.h"
 
-void report_text(FILE *f, const struct results *rs, bool color, bool raw);
+enum { REPORT_RAW = 1, REPORT_VERBOSE = 2 }; /* true still means REPORT_RAW */
+void report_text(FILE *f, const struct results *rs, bool color, int flags);
 int report_json(const char *path, const struct results *rs);
 int report_junit(const char *path, const struct results *rs);
 int report_tap(const char *path, const struct results *rs);

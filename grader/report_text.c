@@ -12,6 +12,7 @@
 #define C_RESET   "\033[0m"
 #define C_BOLD    "\033[1m"
 #define MARK_WIDTH 13 /* strlen("NOT SUBMITTED"): keeps the points aligned */
+#define NOTE_BRIEF 80 /* a longer note shows its first clause, unless verbose */
 
 
 static const char *or_empty(const char *s)
@@ -122,6 +123,24 @@ static bool same_lab(const struct result *a, const struct result *b)
 	return strcmp(or_empty(a->lab), or_empty(b->lab)) == 0;
 }
 
+/* Hidden tests (grader/SPEC.md) are the instructor's: rows[from, to) show
+ * them as one line, never a name, an output or a hint. A student release
+ * has none and says once, under its last lab, that they exist. */
+static void put_hidden(FILE *f, const struct results *rs, size_t from, size_t to)
+{
+	size_t n = 0, passed = 0;
+	for (size_t i = from; i < to; i++) {
+		n += rs->rows[i].hidden;
+		passed += rs->rows[i].hidden && rs->rows[i].verdict == V_PASS;
+	}
+	if (n > 0)
+		fprintf(f, "  hidden tests: %zu, %zu passed (their content is not shown)\n",
+		        n, passed);
+	if (rs->release && to == rs->n)
+		fputs("  hidden tests: none in this copy; when your instructor grades, "
+		      "hidden tests also count for credit\n", f);
+}
+
 /* Prints rows[from, to) under their lab's header. */
 static void put_lab(FILE *f, const struct results *rs, size_t from, size_t to,
                     bool color, bool raw)
@@ -137,23 +156,51 @@ static void put_lab(FILE *f, const struct results *rs, size_t from, size_t to,
 	put_clean(f, rs->rows[from].lab);
 	fprintf(f, "  %s%s\n", pts, color ? C_RESET : "");
 	for (size_t i = from; i < to; i++)
-		put_row(f, &rs->rows[i], color, raw);
+		if (!rs->rows[i].hidden)
+			put_row(f, &rs->rows[i], color, raw);
+	put_hidden(f, rs, from, to);
 	fputc('\n', f);
 }
 
-static void put_notes(FILE *f, const char *notes)
+/* A note closes every run, so a long one (the sandbox's protections, some
+ * 400 characters) shows as its first clause, up to " (" or ";", here; the
+ * whole note is in results.json and in the text with VERBOSE=1. */
+static void put_notes(FILE *f, const char *notes, bool verbose)
 {
 	char *clean = report_clean(notes);
 	for (const char *line = clean; *line;) {
-		size_t len = strcspn(line, "\n");
-		fprintf(f, "note: %.*s\n", (int)len, line);
+		size_t len = strcspn(line, "\n"), head = len;
+		for (const char *p = line; !verbose && len > NOTE_BRIEF && p < line + len; p++)
+			if (*p == ';' || (p[0] == ' ' && p[1] == '(')) {
+				head = (size_t)(p - line);
+				break;
+			}
+		fprintf(f, "note: %.*s%s\n", (int)head, line,
+		        head < len ? " ... (VERBOSE=1 shows the whole note)" : "");
 		line += len + (line[len] == '\n');
 	}
 	free(clean);
 }
 
+/* A replay ran some checks, or other seeds: its points are not a score. */
+static void put_replay(FILE *f, const struct results *rs, bool color)
+{
+	size_t passed = 0;
+	for (size_t i = 0; i < rs->n; i++)
+		passed += rs->rows[i].verdict == V_PASS;
+	fprintf(f, "%sreplay of ", color ? C_BOLD : "");
+	put_clean(f, rs->replay_of);
+	fprintf(f, ": %zu of %zu tests passed; not a score, run ", passed, rs->n);
+	put_clean(f, rs->score_cmd ? rs->score_cmd : "make grade");
+	fprintf(f, " for the score%s\n", color ? C_RESET : "");
+}
+
 static void put_total(FILE *f, const struct results *rs, bool color)
 {
+	if (rs->replay_of) {
+		put_replay(f, rs, color);
+		return;
+	}
 	double score = results_score(rs), max = results_max(rs);
 	char pts[80];
 	score_str(pts, sizeof pts, score, max);
@@ -164,8 +211,9 @@ static void put_total(FILE *f, const struct results *rs, bool color)
 	fprintf(f, "%s\n", color ? C_RESET : "");
 }
 
-void report_text(FILE *f, const struct results *rs, bool color, bool raw)
+void report_text(FILE *f, const struct results *rs, bool color, int flags)
 {
+	bool raw = flags & REPORT_RAW;
 	size_t from = 0;
 	/* Rows arrive in lab order, so a lab is a run of equal lab names. */
 	while (from < rs->n) {
@@ -175,7 +223,7 @@ void report_text(FILE *f, const struct results *rs, bool color, bool raw)
 		put_lab(f, rs, from, to, color, raw);
 		from = to;
 	}
-	put_notes(f, rs->notes);
+	put_notes(f, rs->notes, flags & (REPORT_VERBOSE | REPORT_RAW));
 	put_total(f, rs, color);
 	fflush(f);
 }

@@ -40,7 +40,8 @@ static const char *grade_fixture(const char *sub, char **output)
 {
 	const char *grader = getenv("GRADER") ? getenv("GRADER") : "build/grader/grader";
 	char *json = xasprintf("%s/%s.json", root, sub);
-	char *cmd = xasprintf("%s --root %s --submission %s/%s --json %s --color never >/dev/null",
+	char *cmd = xasprintf("%s --root %s --submission %s/%s --json %s --color never "
+	                      "--progress none >/dev/null",
 	                      grader, root, root, sub, json);
 	ck_assert_int_ne(system(cmd), -1);
 	json_t *res = json_load_file(json, 0, NULL);

@@ -246,8 +246,11 @@ static bool has_control(const char *s)
 static void assert_complete(const char *file, json_t *res, const char *checks)
 {
 	json_t *spec = json_load_file("labs/" HOSTILE_LAB "/lab.json", 0, NULL);
+	json_t *hidden = json_load_file("labs/" HOSTILE_LAB "/hidden/hidden.json", 0, NULL);
 	char *list = xstrdup(checks), *save = NULL;
 	ck_assert_ptr_nonnull(spec);
+	json_array_extend(json_object_get(spec, "checks"), json_object_get(hidden, "checks"));
+	json_decref(hidden);
 	for (char *c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
 		size_t want = planned_rows(spec, c), got = 0, i;
 		json_t *t;

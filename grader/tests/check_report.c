@@ -68,13 +68,13 @@ static void teardown(void)
 	results_free(&rs);
 }
 
-static char *text_report(bool color, bool raw)
+static char *text_report(bool color, int flags)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	ck_assert_ptr_nonnull(f);
-	report_text(f, &rs, color, raw);
+	report_text(f, &rs, color, flags);
 	fclose(f);
 	return buf;
 }
@@ -151,6 +151,43 @@ START_TEST(test_report_text_color_uses_escapes)
 	/* The student's own ESC is still scrubbed. */
 	ck_assert_ptr_null(strstr(out, "esc\033"));
 	free(out);
+}
+END_TEST
+
+/* A one-check replay is labelled a replay, never a score. */
+START_TEST(test_report_text_replay_is_not_a_score)
+{
+	rs.replay_of = "unit (seed 3)";
+	rs.score_cmd = "make grade LAB=01";
+	char *out = text_report(false, 0);
+	ck_assert_ptr_nonnull(strstr(out, "\nreplay of unit (seed 3): 1 of 6 tests passed; not a "
+	                                  "score, run make grade LAB=01 for the score\n"));
+	ck_assert_ptr_null(strstr(out, "total:"));
+	free(out);
+}
+END_TEST
+
+/* The sandbox's long note closes every run: one short line in the text, the
+ * whole note with VERBOSE=1 (and in results.json, unchanged). */
+#define LONG_NOTE "sandbox: bubblewrap (read-only filesystem but the scratch folder, " \
+                  "private /tmp); runs as uid nobody; rlimits on CPU; leftover processes killed"
+
+START_TEST(test_report_text_long_note_is_one_short_line)
+{
+	results_note(&rs, LONG_NOTE);
+	char *out = text_report(false, 0);
+	ck_assert_ptr_nonnull(strstr(out, "\nnote: sandbox: bubblewrap ... (VERBOSE=1 shows the "
+	                                  "whole note)\n"));
+	ck_assert_ptr_nonnull(strstr(out, "note: chaos: on\n")); /* a short note stays whole */
+	free(out);
+	out = text_report(false, REPORT_VERBOSE);
+	ck_assert_ptr_nonnull(strstr(out, "\nnote: " LONG_NOTE "\n"));
+	free(out);
+	ck_assert_int_eq(report_json(json_path, &rs), 0);
+	json_t *root = json_load_file(json_path, 0, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(root, "output")),
+	                 "chaos: on\ncpus: 4\n" LONG_NOTE "\n");
+	json_decref(root);
 }
 END_TEST
 
@@ -356,6 +393,8 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, test_report_text_indents_failures_with_replay);
 	tcase_add_test(tc, test_report_text_raw_only_when_asked);
 	tcase_add_test(tc, test_report_text_color_uses_escapes);
+	tcase_add_test(tc, test_report_text_replay_is_not_a_score);
+	tcase_add_test(tc, test_report_text_long_note_is_one_short_line);
 	tcase_add_test(tc, test_report_json_parses_and_sums);
 	tcase_add_test(tc, test_report_json_output_names_the_verdict);
 	tcase_add_test(tc, test_report_json_leaves_no_temporary);

@@ -48,7 +48,7 @@ int grade_with(const char *lab, const char *submission, const char *checks,
 	int fd = mkstemp(json);
 	close(fd);
 	char *argv[] = { (char *)grader_bin, "--root", ".", "--lab", (char *)lab,
-	                 "--color", "never", "--json", json,
+	                 "--color", "never", "--progress", "none", "--json", json,
 	                 submission ? "--submission" : NULL, (char *)submission,
 	                 checks ? "--check" : NULL, (char *)checks,
 	                 go->seed ? "--seed" : NULL, (char *)go->seed, NULL };

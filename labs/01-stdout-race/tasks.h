@@ -10,6 +10,8 @@
  *                               once with no lock held, says "finishing", then counts
  *                               the task as finished
  *   board_finished(b)           how many tasks have finished so far
+ * Boards are independent: nothing is shared between two boards, and one board
+ * never waits for another.
  */
 #ifndef TASKS_H
 #define TASKS_H

@@ -60,8 +60,11 @@ static void send_line(struct board *b)
 {
 	size_t n = b->len;
 
+	/* Correct locking never takes this branch, so coverage leaves it out. */
+	// GCOVR_EXCL_START
 	if (n > sizeof(b->line))	/* only if threads trampled on len */
 		n = sizeof(b->line);
+	// GCOVR_EXCL_STOP
 	Write(b->fd, b->line, n);
 	b->len = 0;
 }

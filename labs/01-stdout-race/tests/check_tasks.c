@@ -1,6 +1,7 @@
 /* check_tasks.c - lab 01's Check tests: every line whole, each task's
- * starting line before its finishing line, and an exact finished counter,
- * under seeded chaos (CHAOS_SEED=N replays a run).
+ * starting line before its finishing line, an exact finished counter, and a
+ * counter that can be read while tasks finish, under seeded chaos
+ * (CHAOS_SEED=N replays a run).
  *
  * The boards of the line tests write into a pipe in packet mode (O_DIRECT)
  * of one page, drained by a slow reader thread: each write(2) waits until
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,10 @@
 #define WHOLE_ROUNDS 3		/* rounds of each test: a fresh board each round */
 #define ORDER_ROUNDS 2
 #define COUNTER_ROUNDS 2
+#define WATCH_TASKS 64		/* tasks per round of the watched counter test */
+#define WATCH_ROUNDS 2
+#define WATCH_MAX_NS 1000000000ULL	/* the watcher gives up after 1 s: a hung
+					 * round then shows blocked threads only */
 #define SINK_PIPE_SIZE 4096	/* one page: one packet waits at a time */
 #define SINK_MAX (1 << 20)	/* bytes kept from a board; more is a failure */
 
@@ -109,11 +115,24 @@ static void sink_free(struct sink *s)
 
 /* ---- running many tasks at once ---- */
 
+/* A thread that keeps calling board_finished() while the tasks run and
+ * notes the first value that cannot be true: one below an earlier value, or
+ * above the number of tasks started so far. */
+struct watch {
+	struct board *b;
+	pthread_barrier_t *start;	/* the round's: released with the workers */
+	const int *started;	/* the round's count, atomic */
+	int done;		/* atomic: every task is joined */
+	char wrong[256];	/* the first impossible value, or "": the
+				 * watcher's until it is joined */
+};
+
 struct round {
 	struct board *b;
 	pthread_barrier_t start;
 	int ntasks;
 	int work_ms;
+	int started;		/* task_run calls begun, atomic */
 };
 
 struct worker {
@@ -121,39 +140,82 @@ struct worker {
 	int t;			/* runs tasks t, t + NTHREADS, t + 2 * NTHREADS... */
 };
 
-static void *worker_main(void *p)
+static void barrier_wait(pthread_barrier_t *barrier)
 {
-	struct worker *w = p;
-	int rc = pthread_barrier_wait(&w->r->start);
+	int rc = pthread_barrier_wait(barrier);
 
 	if (rc != 0 && rc != PTHREAD_BARRIER_SERIAL_THREAD)
 		posix_error(rc, "pthread_barrier_wait");
-	for (int id = w->t; id < w->r->ntasks; id += NTHREADS)
+}
+
+static void *worker_main(void *p)
+{
+	struct worker *w = p;
+
+	barrier_wait(&w->r->start);
+	for (int id = w->t; id < w->r->ntasks; id += NTHREADS) {
+		__atomic_fetch_add(&w->r->started, 1, __ATOMIC_SEQ_CST);
 		task_run(w->r->b, id, w->r->work_ms);
+	}
+	return NULL;
+}
+
+/* The started count is read after board_finished() returns: every task
+ * counted by then had started before it. */
+static void *watch_main(void *p)
+{
+	struct watch *w = p;
+	uint64_t start;
+	int prev = 0;
+
+	barrier_wait(w->start);
+	start = clock_now_ns();
+	while (!__atomic_load_n(&w->done, __ATOMIC_SEQ_CST) && w->wrong[0] == '\0' &&
+	       clock_now_ns() - start < WATCH_MAX_NS) {
+		int n = board_finished(w->b);
+		int started = __atomic_load_n(w->started, __ATOMIC_SEQ_CST);
+
+		if (n < prev)
+			snprintf(w->wrong, sizeof(w->wrong), "board_finished() returned %d "
+				 "after it had returned %d: a count of finished tasks never "
+				 "goes down", n, prev);
+		else if (n > started)
+			snprintf(w->wrong, sizeof(w->wrong), "board_finished() returned %d "
+				 "when only %d tasks had started", n, started);
+		prev = n;
+		sched_yield();
+	}
 	return NULL;
 }
 
 /* Runs tasks 0..ntasks-1 on a fresh board writing to fd, NTHREADS threads
- * released together; returns board_finished() once all are joined. */
-static int run_round(int fd, int ntasks, int work_ms)
+ * released together, while w (NULL: none) watches the counter; returns
+ * board_finished() once all are joined. */
+static int run_round(int fd, int ntasks, int work_ms, struct watch *w)
 {
-	pthread_t tids[NTHREADS];
+	pthread_t tids[NTHREADS], wtid;
 	struct worker workers[NTHREADS];
-	struct round r;
+	struct round r = { .ntasks = ntasks, .work_ms = work_ms };
 	int rc, finished;
 
 	r.b = board_new(fd);
-	r.ntasks = ntasks;
-	r.work_ms = work_ms;
-	rc = pthread_barrier_init(&r.start, NULL, NTHREADS);
+	rc = pthread_barrier_init(&r.start, NULL, NTHREADS + (w != NULL));
 	if (rc != 0)
 		posix_error(rc, "pthread_barrier_init");
+	if (w) {
+		*w = (struct watch){ .b = r.b, .start = &r.start, .started = &r.started };
+		Pthread_create(&wtid, NULL, watch_main, w);
+	}
 	for (int t = 0; t < NTHREADS; t++) {
 		workers[t] = (struct worker){ &r, t };
 		Pthread_create(&tids[t], NULL, worker_main, &workers[t]);
 	}
 	for (int t = 0; t < NTHREADS; t++)
 		Pthread_join(tids[t], NULL);
+	if (w) {
+		__atomic_store_n(&w->done, 1, __ATOMIC_SEQ_CST);
+		Pthread_join(wtid, NULL);
+	}
 	finished = board_finished(r.b);
 	board_free(r.b);
 	pthread_barrier_destroy(&r.start);
@@ -164,7 +226,7 @@ static int run_round(int fd, int ntasks, int work_ms)
 static void run_round_into(struct sink *s, int work_ms)
 {
 	sink_open(s, 1);
-	run_round(s->wfd, LINE_TASKS, work_ms);
+	run_round(s->wfd, LINE_TASKS, work_ms, NULL);
 	sink_close(s);
 }
 
@@ -384,12 +446,31 @@ START_TEST(test_tasks_counter_exact)
 	int fd = harness_devnull();
 
 	for (int round = 1; round <= COUNTER_ROUNDS; round++) {
-		int finished = run_round(fd, COUNTER_TASKS, 0);
+		int finished = run_round(fd, COUNTER_TASKS, 0, NULL);
 
 		ck_assert_msg(finished == COUNTER_TASKS,
 			      "finished counter is %d, expected %d: increments were lost "
 			      "(round %d of %d, %d threads at once)",
 			      finished, COUNTER_TASKS, round, COUNTER_ROUNDS, NTHREADS);
+	}
+	Close(fd);
+}
+END_TEST
+
+START_TEST(test_tasks_finished_while_running)
+{
+	struct watch w;
+	int fd = harness_devnull();
+
+	for (int round = 1; round <= WATCH_ROUNDS; round++) {
+		int finished = run_round(fd, WATCH_TASKS, 1, &w);
+
+		ck_assert_msg(w.wrong[0] == '\0', "%s (another thread asked while %d "
+			      "threads ran %d tasks, round %d of %d)", w.wrong, NTHREADS,
+			      WATCH_TASKS, round, WATCH_ROUNDS);
+		ck_assert_msg(finished == WATCH_TASKS, "board_finished() is %d once all %d "
+			      "tasks are done, expected %d (round %d of %d)", finished,
+			      WATCH_TASKS, WATCH_TASKS, round, WATCH_ROUNDS);
 	}
 	Close(fd);
 }
@@ -410,6 +491,7 @@ static Suite *tasks_suite(void)
 	tcase_add_test(stress, test_tasks_lines_whole);
 	tcase_add_test(stress, test_tasks_start_before_finish);
 	tcase_add_test(stress, test_tasks_counter_exact);
+	tcase_add_test(stress, test_tasks_finished_while_running);
 	suite_add_tcase(s, stress);
 	return s;
 }
