@@ -22,9 +22,9 @@
 /* test_bank_money_conserved */
 #define CONSERVE_ACCOUNTS 8
 #define CONSERVE_INITIAL 50
-#define CONSERVE_TRANSFERS 40	/* per thread */
+#define CONSERVE_TRANSFERS 50	/* per thread */
 #define CONSERVE_MAX_AMOUNT 40	/* amounts 1..40 of 50: many are refused */
-#define CONSERVE_ROUNDS 2
+#define CONSERVE_ROUNDS 1
 
 /* test_bank_no_overdraft */
 #define DRAIN_INITIAL 100
@@ -42,7 +42,7 @@
 /* test_bank_no_deadlock */
 #define CYCLE_ACCOUNTS 3
 #define CYCLE_THREADS 8
-#define CYCLE_TRANSFERS 100	/* per thread */
+#define CYCLE_TRANSFERS 60	/* per thread */
 
 /* test_bank_latency_locked */
 #define LOCKED_THREADS 4

@@ -18,9 +18,9 @@
 #define NTHREADS 16		/* threads released together by a barrier */
 #define SHARED_BUCKETS 4	/* few buckets: many threads in each */
 #define PRIVATE_KEYS 24		/* keys per thread in test_table_private_keys */
-#define PRIVATE_ROUNDS 3	/* puts of each key */
+#define PRIVATE_ROUNDS 2	/* puts of each key */
 #define SHARED_KEYS 32		/* keys every thread puts in test_table_shared_keys */
-#define SHARED_ROUNDS 3		/* rounds, each on a fresh table */
+#define SHARED_ROUNDS 2		/* rounds, each on a fresh table */
 #define LOCKED_THREADS 4
 #define LOCKED_OPS 6		/* accesses per thread in test_table_latency_locked */
 #define LOCKED_MS 2
