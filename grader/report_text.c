@@ -129,13 +129,21 @@ static bool same_lab(const struct result *a, const struct result *b)
 static void put_hidden(FILE *f, const struct results *rs, size_t from, size_t to)
 {
 	size_t n = 0, passed = 0;
+	double score = 0, max = 0;
 	for (size_t i = from; i < to; i++) {
-		n += rs->rows[i].hidden;
-		passed += rs->rows[i].hidden && rs->rows[i].verdict == V_PASS;
+		if (!rs->rows[i].hidden)
+			continue;
+		n++;
+		passed += rs->rows[i].verdict == V_PASS;
+		score += rs->rows[i].score;
+		max += rs->rows[i].max_score;
 	}
+	char pts[80];
+	score_str(pts, sizeof pts, score, max);
+	/* The points, so the lab's total adds up from the lines shown. */
 	if (n > 0)
-		fprintf(f, "  hidden tests: %zu, %zu passed (their content is not shown)\n",
-		        n, passed);
+		fprintf(f, "  hidden tests: %zu, %zu passed, %s points (their content is not "
+		        "shown)\n", n, passed, pts);
 	if (rs->release && to == rs->n)
 		fputs("  hidden tests: none in this copy; when your instructor grades, "
 		      "hidden tests also count for credit\n", f);
