@@ -334,8 +334,9 @@ static void remove_reports(const char *dir)
 
 /* gdb, in the sandbox, on the program: for each query "file:line size off"
  * of $GRADER_FIELDS (';'-separated), the struct type that a pointer variable
- * in scope at file:line points to, when exactly one such type has the
- * block's size (or divides it: an array of them), and its field at off.
+ * in scope at file:line points to (or a pointer field of such a struct
+ * does: b->accounts), when exactly one such type has the block's size, or
+ * else exactly one divides it (an array of them), and its field at off.
  * Prints "grader-field QUERY: struct board, field len". */
 static const char field_py[] =
 	"import gdb, os\\n"
@@ -356,17 +357,27 @@ static const char field_py[] =
 	"  loc, size, off = q.split(); size = int(size); off = int(off)\\n"
 	"  b = gdb.block_for_pc(gdb.decode_line(loc)[1][0].pc)\\n"
 	"  found = {}\\n"
+	"  def note(t):\\n"
+	"    t = t.target().strip_typedefs()\\n"
+	"    if t.code == C.TYPE_CODE_STRUCT and t.sizeof > 0 and size % t.sizeof == 0:\\n"
+	"      found[str(t)] = t\\n"
+	"    return t\\n"
 	"  while b is not None and not b.is_global and not b.is_static:\\n"
 	"    for s in b:\\n"
 	"      t = s.type.strip_typedefs() if s.type else None\\n"
 	"      if t is None or t.code != C.TYPE_CODE_PTR: continue\\n"
-	"      t = t.target().strip_typedefs()\\n"
-	"      if t.code == C.TYPE_CODE_STRUCT and t.sizeof > 0 and size % t.sizeof == 0:\\n"
-	"        found[str(t)] = t\\n"
+	"      t = note(t)\\n"
+	"      if t.code != C.TYPE_CODE_STRUCT: continue\\n"
+	"      for f in t.fields():\\n"
+	"        ft = f.type.strip_typedefs()\\n"
+	"        if ft.code == C.TYPE_CODE_PTR: note(ft)\\n"
 	"    b = b.superblock\\n"
-	"  if len(found) != 1: return\\n"
-	"  t = list(found.values())[0]; f = field(t, off % t.sizeof)\\n"
-	"  if f: print('grader-field %s: %s, field %s' % (q, str(t), f))\\n"
+	"  exact = [t for t in found.values() if t.sizeof == size]\\n"
+	"  many = exact or list(found.values())\\n"
+	"  if len(many) != 1: return\\n"
+	"  t = many[0]; f = field(t, off % t.sizeof); n = str(t)\\n"
+	"  if t.sizeof != size: n = 'element %d of an array of %s' % (off // t.sizeof, n)\\n"
+	"  if f: print('grader-field %s: %s, field %s' % (q, n, f))\\n"
 	"for q in os.environ.get('GRADER_FIELDS', '').split(';'):\\n"
 	"  try:\\n"
 	"    if q: ask(q)\\n"
