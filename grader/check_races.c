@@ -185,7 +185,7 @@ static void block_items(struct hg_block *b, json_t *files)
 		else if (!strncmp(line, "Lock at ", 8) && strstr(line, " was first observed"))
 			desc = true;
 		else if (desc)
-			;
+			; /* lock_place's business */
 		else if (frame_line(line)) {
 			if (cur && !cur->frame)
 				cur->frame = text_student_frame(line, files);
@@ -196,7 +196,6 @@ static void block_items(struct hg_block *b, json_t *files)
 			b->items = xgrow(b->items, b->n + 1, sizeof *b->items);
 			cur = &b->items[b->n++];
 			*cur = (struct hg_item){ xstrdup(line), NULL, NULL };
-			/* a frame line before any item would belong to no one */
 		}
 		free(line);
 	}
