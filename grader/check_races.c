@@ -458,11 +458,29 @@ static xmlNode *first_xaux(xmlNode *first)
  * (the first xauxwhat) with the locks it held. With the error's block of
  * the text log, each line is the block's own words where it has that line,
  * so its thread numbers and addresses are those of the locks' run. */
+/* Helgrind's XML gives a lock-order error's "Lock at ADDR was first
+ * observed" lines an address of its own bookkeeping, not the lock's; they
+ * come in the order of the headline's 'lock order "A before B"', so the
+ * k-th takes the headline's k-th address. The caller frees the result. */
+static char *first_observed(const char *what, const char *head, int k)
+{
+	const char *p = strstr(head, "lock order \"");
+	if (strncmp(what, "Lock at 0x", 10) || !strstr(what, " was first observed") || !p)
+		return NULL;
+	for (p = strstr(p, "0x"); p && k > 0; k--)
+		p = strstr(p + 2, "0x");
+	if (!p)
+		return NULL;
+	return xasprintf("Lock at %.*s%s", (int)strspn(p, "0123456789abcdefABCDEFx"), p,
+	                 strstr(what, " was first observed"));
+}
+
 static void describe_aux(char **s, xmlNode *first, const char *scratch, json_t *files,
-                         const struct hg_block *b, const char *held_there)
+                         const struct hg_block *b, const char *held_there, const char *head)
 {
 	bool conflict = true;
 	size_t from = 1;
+	int observed = 0;
 	for (xmlNode *c = first ? first->next : NULL; c; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
@@ -476,7 +494,10 @@ static void describe_aux(char **s, xmlNode *first, const char *scratch, json_t *
 			from = j + 1;
 		}
 		xmlNode *f = student_xframe(stack_after(c), scratch, files);
-		strappend(s, "  %s", what);
+		char *lock = j ? NULL : first_observed(what, head, observed);
+		observed += lock != NULL;
+		strappend(s, "  %s", lock ? lock : what);
+		free(lock);
 		if (f)
 			strappend(s, ", in %s (%s:%s)", text_of(child(f, "fn")),
 			          text_of(child(f, "file")), text_of(child(f, "line")));
@@ -517,7 +538,8 @@ static char *describe_error(xmlNode *err, const char *scratch, json_t *files,
 	char *s = xasprintf("%s in %s\n  %s%s%s%s\n", kind_words(text_of(child(err, "kind"))),
 	                    here ? here : there, b ? b->items[0].what : headline(err),
 	                    held_here ? " (" : "", held_here ? held_here : "", held_here ? ")" : "");
-	describe_aux(&s, first, scratch, files, b, held_there);
+	describe_aux(&s, first, scratch, files, b, held_there,
+	             b ? b->items[0].what : headline(err));
 	if (disjoint_locks(raw_here, raw_there))
 		strappend(&s, "  The two threads held different locks, so neither lock kept the "
 		          "other thread out.\n");
