@@ -100,8 +100,12 @@ static char *checks_of(json_t *fail, json_t *pass)
 	json_array_foreach(ids, i, id) {
 		char check[64];
 		sscanf(json_string_value(id), "%63[^/]", check);
-		if (!list || !strstr(list, check))
+		/* Whole names only: "table" is not in "speedup-table". */
+		char *padded = xasprintf(",%s,", list ? list : ""), *key = xasprintf(",%s,", check);
+		if (!strstr(padded, key))
 			strappend(&list, "%s%s", list ? "," : "", check);
+		free(padded);
+		free(key);
 	}
 	json_decref(ids);
 	return list;
