@@ -29,7 +29,9 @@
 /* test_bank_no_overdraft */
 #define DRAIN_INITIAL 100
 #define DRAIN_AMOUNT 10
-#define DRAIN_TRIES 4		/* per thread: 64 tries, 10 can succeed */
+#define DRAIN_THREADS 8		/* the others keep the other accounts busy */
+#define DRAIN_TRIES 8		/* per drainer: 64 tries, 10 can succeed */
+#define DRAIN_BUSY_MAX 200	/* transfers per busy thread, at most */
 #define DRAIN_MS 1
 
 /* test_bank_total_consistent */
@@ -246,46 +248,72 @@ START_TEST(test_bank_money_conserved)
 }
 END_TEST
 
-/* Every thread tries to take DRAIN_AMOUNT out of account 0, which only
- * ever loses money. */
+/* Threads 0..DRAIN_THREADS-1 try to take DRAIN_AMOUNT out of account
+ * r->round (the drained one), which only ever loses money, into one of the
+ * others. The other threads keep those others busy with transfers among
+ * themselves until the drainers are done, so a drainer often waits for its
+ * destination's lock: a transfer that checked the balance before locking
+ * then lets other drainers check the same balance meanwhile. */
 static void drain_thread(void *arg, int th)
 {
 	struct run *r = arg;
 	long net[MAX_ACCOUNTS] = { 0 }, accepted = 0;
+	int src = r->round;
 
+	if (th >= DRAIN_THREADS) {
+		for (int i = 0; i < DRAIN_BUSY_MAX &&
+		     __atomic_load_n(&r->workers_left, __ATOMIC_SEQ_CST) > 0; i++) {
+			int a = (src + 1 + (th + i) % 7) % 8, c = (src + 1 + (th + i + 3) % 7) % 8;
+
+			(void)bank_transfer(r->b, a, c, 1);
+		}
+		return;
+	}
 	for (int i = 0; i < DRAIN_TRIES; i++) {
-		if (bank_transfer(r->b, 0, 1 + th % 7, DRAIN_AMOUNT)) {
-			net[0] -= DRAIN_AMOUNT;
-			net[1 + th % 7] += DRAIN_AMOUNT;
+		int dst = (src + 1 + (th + i) % 7) % 8;
+
+		if (bank_transfer(r->b, src, dst, DRAIN_AMOUNT)) {
+			net[src] -= DRAIN_AMOUNT;
 			accepted++;
 		}
 	}
 	run_add(r, net, accepted);
+	__atomic_sub_fetch(&r->workers_left, 1, __ATOMIC_SEQ_CST);
 }
 
+/* Drains account 0, the first in any order of ids, then account 7, the
+ * last, with the other accounts kept busy meanwhile. */
 START_TEST(test_bank_no_overdraft)
 {
+	static const int drained[] = { 0, 7 };
 	struct run r;
-	long left, total;
 
-	run_init(&r, bank_new(8, DRAIN_INITIAL, DRAIN_MS));
-	harness_run_threads(NTHREADS, drain_thread, &r);
-	left = bank_balance(r.b, 0);
-	ck_assert_msg(left >= 0 && r.accepted <= DRAIN_INITIAL / DRAIN_AMOUNT, "account 0 held "
-		      "%d and %d threads each tried %d times to take %d from it: %ld transfers "
-		      "were accepted and it ends at %ld. A transfer must be refused when the "
-		      "account holds less than the amount at the moment the money moves, not "
-		      "at the moment someone looked", DRAIN_INITIAL, NTHREADS, DRAIN_TRIES,
-		      DRAIN_AMOUNT, r.accepted, left);
-	ck_assert_msg(r.accepted == DRAIN_INITIAL / DRAIN_AMOUNT && left == 0, "account 0 held "
-		      "%d and %d threads each tried %d times to take %d from it: %ld transfers "
-		      "were accepted (expected exactly %d: none may be refused while the money "
-		      "is there) and it ends at %ld", DRAIN_INITIAL, NTHREADS, DRAIN_TRIES,
-		      DRAIN_AMOUNT, r.accepted, DRAIN_INITIAL / DRAIN_AMOUNT, left);
-	total = bank_total(r.b);
-	ck_assert_msg(total == 8 * DRAIN_INITIAL, "bank_total() is %ld, expected %d", total,
-		      8 * DRAIN_INITIAL);
-	bank_free(r.b);
+	for (int k = 0; k < 2; k++) {
+		int src = drained[k];
+		long left, total;
+
+		run_init(&r, bank_new(8, DRAIN_INITIAL, DRAIN_MS));
+		r.round = src;
+		r.workers_left = DRAIN_THREADS;
+		harness_run_threads(NTHREADS, drain_thread, &r);
+		left = bank_balance(r.b, src);
+		ck_assert_msg(left >= 0 && r.accepted <= DRAIN_INITIAL / DRAIN_AMOUNT, "account %d "
+			      "held %d and %d threads tried %d times in all to take %d from it: %ld "
+			      "transfers were accepted and it ends at %ld. A transfer must be refused "
+			      "when the account holds less than the amount at the moment the money "
+			      "moves, not at the moment someone looked", src, DRAIN_INITIAL,
+			      DRAIN_THREADS, DRAIN_THREADS * DRAIN_TRIES, DRAIN_AMOUNT, r.accepted, left);
+		ck_assert_msg(r.accepted == DRAIN_INITIAL / DRAIN_AMOUNT && left == 0, "account "
+			      "%d held %d and %d threads tried %d times in all to take %d from it: %ld "
+			      "transfers were accepted (expected exactly %d: none may be refused while "
+			      "the money is there) and it ends at %ld", src, DRAIN_INITIAL,
+			      DRAIN_THREADS, DRAIN_THREADS * DRAIN_TRIES, DRAIN_AMOUNT, r.accepted,
+			      DRAIN_INITIAL / DRAIN_AMOUNT, left);
+		total = bank_total(r.b);
+		ck_assert_msg(total == 8 * DRAIN_INITIAL, "bank_total() is %ld, expected %d", total,
+			      8 * DRAIN_INITIAL);
+		bank_free(r.b);
+	}
 }
 END_TEST
 
