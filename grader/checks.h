@@ -59,6 +59,8 @@ const char *lab_hint(const struct lab_ctx *ctx, json_t *check, json_t *test, boo
 /* Spec access with defaults; a missing required field is a spec fault. */
 const char *spec_str(json_t *obj, const char *key, const char *dflt);
 double spec_num(json_t *obj, const char *key, double dflt);
+/* text with the scratch copy's paths read as the student's own (labs/<lab>). */
+char *lab_unscratch(struct lab_ctx *ctx, const char *text);
 /* Path of a built program: outdir/name. */
 char *lab_program(struct lab_ctx *ctx, const char *name);
 /* The command that replays this check (NULL: the whole lab); seed < 0 for none. */
