@@ -29,7 +29,8 @@
 /* test_bank_no_overdraft */
 #define DRAIN_INITIAL 100
 #define DRAIN_AMOUNT 10
-#define DRAIN_THREADS 8		/* the others keep the other accounts busy */
+#define DRAIN_THREADS 8
+#define DRAIN_BUSY_THREADS 4	/* keep the other accounts busy meanwhile */
 #define DRAIN_TRIES 8		/* per drainer: 64 tries, 10 can succeed */
 #define DRAIN_BUSY_MAX 200	/* transfers per busy thread, at most */
 #define DRAIN_MS 1
@@ -295,7 +296,7 @@ START_TEST(test_bank_no_overdraft)
 		run_init(&r, bank_new(8, DRAIN_INITIAL, DRAIN_MS));
 		r.round = src;
 		r.workers_left = DRAIN_THREADS;
-		harness_run_threads(NTHREADS, drain_thread, &r);
+		harness_run_threads(DRAIN_THREADS + DRAIN_BUSY_THREADS, drain_thread, &r);
 		left = bank_balance(r.b, src);
 		ck_assert_msg(left >= 0 && r.accepted <= DRAIN_INITIAL / DRAIN_AMOUNT, "account %d "
 			      "held %d and %d threads tried %d times in all to take %d from it: %ld "

@@ -17,9 +17,9 @@
 
 #define NTHREADS 16		/* threads released together by a barrier */
 #define SHARED_BUCKETS 4	/* few buckets: many threads in each */
-#define PRIVATE_KEYS 24		/* keys per thread in test_table_private_keys */
+#define PRIVATE_KEYS 16		/* keys per thread in test_table_private_keys */
 #define PRIVATE_ROUNDS 2	/* puts of each key */
-#define SHARED_KEYS 32		/* keys every thread puts in test_table_shared_keys */
+#define SHARED_KEYS 24		/* keys every thread puts in test_table_shared_keys */
 #define SHARED_ROUNDS 2		/* rounds, each on a fresh table */
 #define LOCKED_THREADS 4
 #define LOCKED_OPS 6		/* puts per thread in test_table_latency_locked */
