@@ -24,6 +24,8 @@
 void unix_error(const char *msg) __attribute__((noreturn));
 void posix_error(int code, const char *msg) __attribute__((noreturn));
 void app_error(const char *msg) __attribute__((noreturn));
+/* A program's integer argument in [min, max]; else prints usage, exits. */
+int arg_int(const char *s, int min, int max, const char *usage);
 
 /* ---- pthreads: these return an error number, never set errno ---- */
 void Pthread_create(pthread_t *tid, const pthread_attr_t *attr,

@@ -205,3 +205,18 @@ void Write(int fd, const void *buf, size_t n)
 		n -= (size_t)w;
 	}
 }
+
+/* A harness program's integer argument in [min, max], or usage and exit. */
+int arg_int(const char *s, int min, int max, const char *usage)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "%s\n", usage);
+		exit(EXIT_FAILURE);
+	}
+	return (int)v;
+}

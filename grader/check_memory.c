@@ -568,20 +568,6 @@ void san_tally_free(struct san_tally *t)
 
 /* ---- building and running ---- */
 
-/* Makes scratch paths in compiler messages read as the student's own. */
-static char *unscratch(struct lab_ctx *ctx, const char *text)
-{
-	char *out = NULL;
-	size_t len = strlen(ctx->labdir);
-	const char *p = text, *hit;
-	while ((hit = strstr(p, ctx->labdir))) {
-		strappend(&out, "%.*s%s/%s", (int)(hit - p), p, "labs", ctx->lab);
-		p = hit + len;
-	}
-	strappend(&out, "%s", p);
-	return out;
-}
-
 static int build_asan(struct lab_ctx *ctx, const char *program, struct sbx_result *r)
 {
 	char *buildvar = xasprintf("BUILD=%s/build", ctx->scratch);
@@ -760,7 +746,7 @@ void check_memory(struct lab_ctx *ctx, json_t *check, struct result *rows, size_
 		                                 b.output ? b.output : ""));
 	} else if (rc > 0) {
 		/* It built with the lab's flags: what -O1 and the sanitizers see differs. */
-		char *log = unscratch(ctx, b.output ? b.output : "");
+		char *log = lab_unscratch(ctx, b.output ? b.output : "");
 		row_set(rows, V_FAIL, xasprintf("Your code compiled for the other checks, but not "
 		        "with -fsanitize=address,undefined -O1 (warnings still count as errors). The "
 		        "compiler said:\n%.4000s", log));

@@ -9,7 +9,10 @@
  *
  * Helgrind's XML gives each error's kind and stacks; its text log is the raw
  * report and the only place that says which locks were held and where each
- * lock lives, so a failing run is repeated once in text mode for those.
+ * lock lives, so a failing run is repeated once in text mode for those. That
+ * is another run, with its own thread numbers and addresses: an error takes
+ * its headline, conflicting access and lock words from the one error of the
+ * text log that matches it, and none when none does.
  * Errors are shown from the student's side: the first frame in a student
  * file. A racing address inside a heap block is named as a field of the
  * struct allocated there when the debug info shows which one (gdb, in the
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include "checks.h"
 
@@ -90,18 +94,226 @@ static const char *kind_words(const char *kind)
 
 /* ---- the text log: locks held, and where each lock lives ---- */
 
-/* The text log's line at p, without Valgrind's "==PID== " and the indent. */
-static char *log_line(const char *p)
+/* The text log is another run than the XML's: its thread numbers and
+ * addresses are its own. So it is read as whole errors (blocks), and an XML
+ * error takes its lock words only from one block that matches it, every
+ * one of them from that block, so that they agree with each other. */
+
+/* One line of an error block: the headline or an auxiliary line, the
+ * "Locks held: ..." line that follows it, if any, and the first frame of its
+ * stack in a student file ("put_str (tasks.c:67)"). */
+struct hg_item {
+	char *what, *held, *frame;
+};
+
+/* One error of the text log: its lines (without "==PID== " and the indent)
+ * as text, for the "Lock at ADDR was first observed" descriptions, and its
+ * items in order, the headline first. */
+struct hg_block {
+	char *pid, *text;
+	bool open;
+	struct hg_item *items;
+	size_t n;
+};
+
+struct hg_log {
+	struct hg_block *b;
+	size_t n;
+};
+
+static void *xgrow(void *p, size_t n, size_t size)
+{
+	p = realloc(p, n * size);
+	if (!p)
+		abort();
+	return p;
+}
+
+/* The text log's line at p, without Valgrind's "==PID== " and the indent;
+ * *pid gets the "==PID==" prefix (NULL for the program's own output). */
+static char *log_line_pid(const char *p, char **pid)
 {
 	size_t len = strcspn(p, "\n");
+	size_t digits = p[0] == '=' && p[1] == '=' ? strspn(p + 2, "0123456789") : 0;
 	const char *s = p, *end = p + len;
-	if (*s == '=' && (s = memmem(p, len, "== ", 3)))
-		s += 3;
-	else
-		s = p;
+	*pid = NULL;
+	if (digits && len >= digits + 4 && !strncmp(p + 2 + digits, "==", 2)) {
+		*pid = xasprintf("%.*s", (int)(digits + 4), p);
+		s = p + digits + 4;
+	}
 	while (s < end && *s == ' ')
 		s++;
 	return xasprintf("%.*s", (int)(end - s), s);
+}
+
+static char *log_line(const char *p)
+{
+	char *pid, *line = log_line_pid(p, &pid);
+	free(pid);
+	return line;
+}
+
+static bool frame_line(const char *line)
+{
+	return !strncmp(line, "at 0x", 5) || !strncmp(line, "by 0x", 5);
+}
+
+/* "put_str (tasks.c:67)" of "at 0x109579: put_str (tasks.c:67)" when its
+ * file is a student's, else NULL. */
+static char *text_student_frame(const char *line, json_t *files)
+{
+	const char *fn = strstr(line, ": "), *open = strrchr(line, '(');
+	const char *colon = open ? strchr(open, ':') : NULL;
+	if (!fn || !open || !colon || open < fn)
+		return NULL;
+	char *file = xasprintf("%.*s", (int)(colon - open - 1), open + 1);
+	bool student = is_student_file(files, file);
+	free(file);
+	return student ? xstrdup(fn + 2) : NULL;
+}
+
+/* Splits one block's lines into items. A "Lock at ... was first observed"
+ * description (up to the next blank line) is no item: lock_place reads it. */
+static void block_items(struct hg_block *b, json_t *files)
+{
+	bool desc = false;
+	struct hg_item *cur = NULL;
+	for (const char *p = b->text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		char *line = xasprintf("%.*s", (int)strcspn(p, "\n"), p);
+		if (!*line)
+			desc = false;
+		else if (!strncmp(line, "Lock at ", 8) && strstr(line, " was first observed"))
+			desc = true;
+		else if (desc)
+			; /* lock_place's business */
+		else if (frame_line(line)) {
+			if (cur && !cur->frame)
+				cur->frame = text_student_frame(line, files);
+		} else if (!strncmp(line, "Locks held:", 11)) {
+			if (cur && !cur->held)
+				cur->held = xstrdup(line);
+		} else {
+			b->items = xgrow(b->items, b->n + 1, sizeof *b->items);
+			cur = &b->items[b->n++];
+			*cur = (struct hg_item){ xstrdup(line), NULL, NULL };
+		}
+		free(line);
+	}
+}
+
+/* The text log cut into its errors: Valgrind starts each with a line of
+ * dashes; a process's lines (its "==PID==") make its own blocks, since
+ * processes of one run may write in turn. */
+static struct hg_log *hg_log_read(const char *log, json_t *files)
+{
+	struct hg_log *L = calloc(1, sizeof *L);
+	if (!L)
+		abort();
+	for (const char *p = log; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		char *pid, *line = log_line_pid(p, &pid);
+		struct hg_block *b = NULL;
+		for (size_t i = L->n; pid && i-- > 0;)
+			if (!strcmp(L->b[i].pid, pid)) {
+				b = L->b[i].open ? &L->b[i] : NULL;
+				break;
+			}
+		if (!pid)
+			; /* the program's own output */
+		else if (!strncmp(line, "---", 3)) {
+			if (b)
+				b->open = false;
+		} else if (b) {
+			strappend(&b->text, "%s\n", line);
+		} else if (*line) {
+			L->b = xgrow(L->b, L->n + 1, sizeof *L->b);
+			L->b[L->n++] = (struct hg_block){ xstrdup(pid), xasprintf("%s\n", line), true,
+			                                  NULL, 0 };
+		}
+		free(line);
+		free(pid);
+	}
+	for (size_t i = 0; i < L->n; i++)
+		block_items(&L->b[i], files);
+	return L;
+}
+
+static void hg_log_free(struct hg_log *L)
+{
+	for (size_t i = 0; L && i < L->n; i++) {
+		for (size_t j = 0; j < L->b[i].n; j++) {
+			free(L->b[i].items[j].what);
+			free(L->b[i].items[j].held);
+			free(L->b[i].items[j].frame);
+		}
+		free(L->b[i].items);
+		free(L->b[i].pid);
+		free(L->b[i].text);
+	}
+	if (L)
+		free(L->b);
+	free(L);
+}
+
+/* The words with every thread number and address left out, for telling
+ * the same error in two runs: "...write of size 1 at 0x by thread #". */
+static bool same_but_numbers(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (*a == '#' && *b == '#') {
+			a++, b++;
+			a += strspn(a, "0123456789");
+			b += strspn(b, "0123456789");
+		} else if (!strncasecmp(a, "0x", 2) && !strncasecmp(b, "0x", 2)) {
+			a += 2 + strspn(a + 2, "0123456789abcdefABCDEF");
+			b += 2 + strspn(b + 2, "0123456789abcdefABCDEF");
+		} else if (*a++ != *b++) {
+			return false;
+		}
+	}
+	return !*a && !*b;
+}
+
+static bool same_frame(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : !a && !b;
+}
+
+/* The item of b from `from` on whose words are what's but for numbers;
+ * 0 when none (item 0, the headline, is never an auxiliary line). */
+static size_t find_item(const struct hg_block *b, size_t from, const char *what)
+{
+	for (size_t j = from ? from : 1; j < b->n; j++)
+		if (same_but_numbers(b->items[j].what, what))
+			return j;
+	return 0;
+}
+
+/* The block of the text log that is this XML error: the same headline but
+ * for thread numbers and addresses (so the same kind and access, "write of
+ * size 1"), the same student frame in its stack, and the same conflicting
+ * access (xconflict, with its student frame `there`) if the error has one.
+ * A block with the very same words is preferred. *conflict gets the
+ * conflicting access's item, or 0. NULL when none matches. */
+static const struct hg_block *match_block(const struct hg_log *L, const char *head,
+                                          const char *here, const char *xconflict,
+                                          const char *there, size_t *conflict)
+{
+	for (int exact = 1; L && exact >= 0; exact--)
+		for (size_t i = 0; i < L->n; i++) {
+			const struct hg_block *b = &L->b[i];
+			if (!b->n || !same_but_numbers(b->items[0].what, head) ||
+			    !same_frame(b->items[0].frame, here) ||
+			    (exact && strcmp(b->items[0].what, head)))
+				continue;
+			size_t c = xconflict ? find_item(b, 1, xconflict) : 0;
+			if (xconflict && (!c || !same_frame(b->items[c].frame, there) ||
+			                  (exact && strcmp(b->items[c].what, xconflict))))
+				continue;
+			*conflict = c;
+			return b;
+		}
+	*conflict = 0;
+	return NULL;
 }
 
 /* Helgrind describes a stack address by the frame that holds it when it
@@ -122,15 +334,16 @@ static void drop_foreign_frame(char *place, json_t *files)
 
 /* Helgrind's words on where the lock at addr lives ("is on thread #3's stack
  * in frame #1, created by board_say (tasks.c:88)"): the lines after its
- * stack in the "Lock at ADDR was first observed" block, or NULL. */
-static char *lock_place(const char *log, const char *addr, json_t *files)
+ * stack in the "Lock at ADDR was first observed" description of the error's
+ * own block, or NULL. */
+static char *lock_place(const char *block, const char *addr, json_t *files)
 {
 	char *key = xasprintf("Lock at %s was first observed", addr), *place = NULL;
-	const char *p = strstr(log, key);
+	const char *p = strstr(block, key);
 	free(key);
 	for (p = p ? strchr(p, '\n') : NULL; p && p[1]; p = strchr(p + 1, '\n')) {
 		char *line = log_line(p + 1);
-		bool frame = !strncmp(line, "at 0x", 5) || !strncmp(line, "by 0x", 5);
+		bool frame = frame_line(line);
 		bool end = !*line || !strncmp(line, "Lock at", 7) || !strncmp(line, "---", 3);
 		if (!frame && !end) /* "Address 0x5e4bde0 is on ..." and what follows */
 			strappend(&place, "%s%s", place ? " " : "",
@@ -145,52 +358,61 @@ static char *lock_place(const char *log, const char *addr, json_t *files)
 	return place;
 }
 
-/* "Locks held: 1, at address 0x5E4BDE0" plus where each lock lives. */
-static char *with_places(const char *log, const char *held, json_t *files)
+/* The number of locks a "Locks held: ..." line counts (0 for none). */
+static long locks_count(const char *held)
 {
-	char *out = xstrdup(held);
-	for (const char *p = strstr(held, "0x"); p; p = strstr(p + 2, "0x")) {
+	return held ? strtol(held + strlen("Locks held:"), NULL, 10) : 0;
+}
+
+/* "Locks held: 1, at address 0x5E4BDE0" plus where each lock lives, from
+ * the error's own block. Helgrind gives no address for a lock it no longer
+ * knows ("at addresses  (and 1 that can't be shown)"): that is said in
+ * words. */
+static char *held_words(const char *block, const char *held, json_t *files)
+{
+	long n = locks_count(held), hidden = 0;
+	const char *more = strstr(held, "(and ");
+	if (n <= 0)
+		return xstrdup(held);
+	if (more)
+		hidden = strtol(more + 5, NULL, 10);
+	char *out = NULL, *places = NULL;
+	int shown = 0;
+	for (const char *p = strstr(held, "0x"); p && (!more || p < more); p = strstr(p + 2, "0x")) {
 		char *addr = xasprintf("%.*s", (int)strspn(p, "0123456789abcdefABCDEFx"), p);
-		char *place = lock_place(log, addr, files);
+		char *place = lock_place(block, addr, files);
+		strappend(&out, "%s%s", shown++ ? " " : "", addr);
 		if (place)
-			strappend(&out, "; the lock at %s is %s", addr, place);
+			strappend(&places, "; the lock at %s is %s", addr, place);
 		free(place);
 		free(addr);
 	}
-	return out;
+	char *words;
+	if (!shown)
+		words = xasprintf("Locks held: %ld, at %s Helgrind could not say", n,
+		                  n == 1 ? "an address" : "addresses");
+	else
+		words = xasprintf("Locks held: %ld, at address%s %s", n, shown > 1 ? "es" : "", out);
+	if (shown && hidden)
+		strappend(&words, " and %ld more whose address%s Helgrind could not say", hidden,
+		          hidden == 1 ? "" : "es");
+	strappend(&words, "%s", places ? places : "");
+	free(out);
+	free(places);
+	return words;
 }
 
-/* The "Locks held: ..." words of the text report for the access whose stack
- * reaches `frame` ("put_str (tasks.c:67)"). In the text log each access is
- * "Locks held: none" followed by its stack, one "at 0x..:"/"by 0x..:" line
- * per frame. *raw gets the bare "Locks held" line. */
-static char *locks_at(const char *log, const char *frame, json_t *files, char **raw)
-{
-	for (const char *p = log; (p = strstr(p, "Locks held:")); p++) {
-		const char *eol = strchr(p, '\n');
-		for (const char *line = eol; line && line[1]; line = strchr(line + 1, '\n')) {
-			const char *next = strchr(line + 1, '\n');
-			size_t len = next ? (size_t)(next - line) : strlen(line);
-			if (!memmem(line, len, " at 0x", 6) && !memmem(line, len, " by 0x", 6))
-				break; /* end of this access's stack */
-			if (memmem(line, len, frame, strlen(frame))) {
-				*raw = xasprintf("%.*s", (int)(eol - p), p);
-				return with_places(log, *raw, files);
-			}
-		}
-	}
-	return NULL;
-}
-
-/* Both accesses held locks, but no lock in common: a lock each. */
+/* Both accesses held locks, but none in common: a lock each. (Two
+ * accesses under one common lock are no race, so any race where both held
+ * some lock is this; the addresses are compared all the same.) */
 static bool disjoint_locks(const char *a, const char *b)
 {
-	if (!a || !b || strstr(a, "none") || strstr(b, "none") || !strstr(a, "0x"))
+	if (locks_count(a) <= 0 || locks_count(b) <= 0)
 		return false;
 	for (const char *p = strstr(a, "0x"); p; p = strstr(p + 2, "0x")) {
 		size_t len = strspn(p, "0123456789abcdefABCDEFx");
 		for (const char *q = strstr(b, "0x"); q; q = strstr(q + 2, "0x"))
-			if (strspn(q, "0123456789abcdefABCDEFx") == len && !strncmp(p, q, len))
+			if (strspn(q, "0123456789abcdefABCDEFx") == len && !strncasecmp(p, q, len))
 				return false;
 	}
 	return true;
@@ -212,14 +434,53 @@ static void field_query(char **s, const char *what, xmlNode *alloc)
 	          text_of(child(alloc, "line")), size, off, FIELD_MARK);
 }
 
+/* The stack element right after c, or NULL. */
+static xmlNode *stack_after(xmlNode *c)
+{
+	xmlNode *st = c->next;
+	while (st && st->type != XML_ELEMENT_NODE)
+		st = st->next;
+	return st && !strcmp((const char *)st->name, "stack") ? st : NULL;
+}
+
+/* The error's first <xauxwhat>, the conflicting access of a race. */
+static xmlNode *first_xaux(xmlNode *first)
+{
+	for (xmlNode *c = first ? first->next : NULL; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && !strcmp((const char *)c->name, "xauxwhat"))
+			return c;
+	return NULL;
+}
+
 /* The lines after the headline: each <auxwhat> or <xauxwhat> in order,
  * with the student's frame of the stack that follows it ("Lock was
  * previously acquired, in task_run (tasks.c:117)"); the conflicting access
- * (the first xauxwhat) with the locks it held. */
+ * (the first xauxwhat) with the locks it held. With the error's block of
+ * the text log, each line is the block's own words where it has that line,
+ * so its thread numbers and addresses are those of the locks' run. */
+/* Helgrind's XML gives a lock-order error's "Lock at ADDR was first
+ * observed" lines an address of its own bookkeeping, not the lock's; they
+ * come in the order of the headline's 'lock order "A before B"', so the
+ * k-th takes the headline's k-th address. The caller frees the result. */
+static char *first_observed(const char *what, const char *head, int k)
+{
+	const char *p = strstr(head, "lock order \"");
+	if (strncmp(what, "Lock at 0x", 10) || !strstr(what, " was first observed") || !p)
+		return NULL;
+	for (p = strstr(p, "0x"); p && k > 0; k--)
+		p = strstr(p + 2, "0x");
+	if (!p)
+		return NULL;
+	return xasprintf("Lock at %.*s%s", (int)strspn(p, "0123456789abcdefABCDEFx"), p,
+	                 strstr(what, " was first observed"));
+}
+
 static void describe_aux(char **s, xmlNode *first, const char *scratch, json_t *files,
-                         const char *held_there)
+                         const struct hg_block *b, const char *held_there, const char *head)
 {
 	bool conflict = true;
+	size_t from = 1;
+	int observed = 0;
 	for (xmlNode *c = first ? first->next : NULL; c; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
@@ -227,12 +488,16 @@ static void describe_aux(char **s, xmlNode *first, const char *scratch, json_t *
 		if (!x && strcmp((const char *)c->name, "auxwhat"))
 			continue;
 		const char *what = x ? text_of(child(c, "text")) : text_of(c);
-		xmlNode *st = c->next;
-		while (st && st->type != XML_ELEMENT_NODE)
-			st = st->next;
-		st = st && !strcmp((const char *)st->name, "stack") ? st : NULL;
-		xmlNode *f = student_xframe(st, scratch, files);
-		strappend(s, "  %s", what);
+		size_t j = b ? find_item(b, from, what) : 0;
+		if (j) {
+			what = b->items[j].what;
+			from = j + 1;
+		}
+		xmlNode *f = student_xframe(stack_after(c), scratch, files);
+		char *lock = j ? NULL : first_observed(what, head, observed);
+		observed += lock != NULL;
+		strappend(s, "  %s", lock ? lock : what);
+		free(lock);
 		if (f)
 			strappend(s, ", in %s (%s:%s)", text_of(child(f, "fn")),
 			          text_of(child(f, "file")), text_of(child(f, "line")));
@@ -244,8 +509,11 @@ static void describe_aux(char **s, xmlNode *first, const char *scratch, json_t *
 	}
 }
 
-/* Describes one error; NULL when no frame of it lies in a student file. */
-static char *describe_error(xmlNode *err, const char *scratch, json_t *files, const char *log)
+/* Describes one error; NULL when no frame of it lies in a student file.
+ * The locks held come from the text log's block of the same error, or are
+ * left out when no block matches: words of two runs are never mixed. */
+static char *describe_error(xmlNode *err, const char *scratch, json_t *files,
+                            const struct hg_log *log)
 {
 	xmlNode *first = child(err, "stack"), *second = NULL;
 	for (xmlNode *c = first ? first->next : NULL; c && !second; c = c->next)
@@ -257,13 +525,21 @@ static char *describe_error(xmlNode *err, const char *scratch, json_t *files, co
 		free(there);
 		return NULL;
 	}
-	char *raw_here = NULL, *raw_there = NULL;
-	char *held_here = here ? locks_at(log, here, files, &raw_here) : NULL;
-	char *held_there = there ? locks_at(log, there, files, &raw_there) : NULL;
+	xmlNode *xconflict = first_xaux(first);
+	char *conflict_there = xconflict ? student_frame(stack_after(xconflict), scratch, files) : NULL;
+	size_t c;
+	const struct hg_block *b = match_block(log, headline(err), here,
+	                                       xconflict ? text_of(child(xconflict, "text")) : NULL,
+	                                       conflict_there, &c);
+	const char *raw_here = b ? b->items[0].held : NULL;
+	const char *raw_there = b && c ? b->items[c].held : NULL;
+	char *held_here = raw_here ? held_words(b->text, raw_here, files) : NULL;
+	char *held_there = raw_there ? held_words(b->text, raw_there, files) : NULL;
 	char *s = xasprintf("%s in %s\n  %s%s%s%s\n", kind_words(text_of(child(err, "kind"))),
-	                    here ? here : there, headline(err), held_here ? " (" : "",
-	                    held_here ? held_here : "", held_here ? ")" : "");
-	describe_aux(&s, first, scratch, files, held_there);
+	                    here ? here : there, b ? b->items[0].what : headline(err),
+	                    held_here ? " (" : "", held_here ? held_here : "", held_here ? ")" : "");
+	describe_aux(&s, first, scratch, files, b, held_there,
+	             b ? b->items[0].what : headline(err));
 	if (disjoint_locks(raw_here, raw_there))
 		strappend(&s, "  The two threads held different locks, so neither lock kept the "
 		          "other thread out.\n");
@@ -272,17 +548,17 @@ static char *describe_error(xmlNode *err, const char *scratch, json_t *files, co
 		strappend(&s, "  A lock on a thread's stack is a local variable: each call of its "
 		          "function makes a new lock, which no other thread ever sees.\n");
 	free(held_here); free(held_there);
-	free(raw_here); free(raw_there);
-	free(here); free(there);
+	free(here); free(there); free(conflict_there);
 	return s;
 }
 
 /* Reads every hg.<pid>.xml of the run: Valgrind follows fork, one file each.
  * Tolerant: a run stopped at its deadline leaves truncated XML. */
-static int read_reports(const char *dir, const char *scratch, json_t *files,
-                        const char *log, char **summary, int *shown)
+int races_read(const char *dir, const char *scratch, json_t *files, const char *text_log,
+               char **summary, int *shown)
 {
 	int errors = 0;
+	struct hg_log *log = hg_log_read(text_log ? text_log : "", files);
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
@@ -311,6 +587,7 @@ static int read_reports(const char *dir, const char *scratch, json_t *files,
 	}
 	if (d)
 		closedir(d);
+	hg_log_free(log);
 	return errors;
 }
 
@@ -334,8 +611,9 @@ static void remove_reports(const char *dir)
 
 /* gdb, in the sandbox, on the program: for each query "file:line size off"
  * of $GRADER_FIELDS (';'-separated), the struct type that a pointer variable
- * in scope at file:line points to, when exactly one such type has the
- * block's size (or divides it: an array of them), and its field at off.
+ * in scope at file:line points to (or a pointer field of such a struct
+ * does: b->accounts), when exactly one such type has the block's size, or
+ * else exactly one divides it (an array of them), and its field at off.
  * Prints "grader-field QUERY: struct board, field len". */
 static const char field_py[] =
 	"import gdb, os\\n"
@@ -356,17 +634,27 @@ static const char field_py[] =
 	"  loc, size, off = q.split(); size = int(size); off = int(off)\\n"
 	"  b = gdb.block_for_pc(gdb.decode_line(loc)[1][0].pc)\\n"
 	"  found = {}\\n"
+	"  def note(t):\\n"
+	"    t = t.target().strip_typedefs()\\n"
+	"    if t.code == C.TYPE_CODE_STRUCT and t.sizeof > 0 and size % t.sizeof == 0:\\n"
+	"      found[str(t)] = t\\n"
+	"    return t\\n"
 	"  while b is not None and not b.is_global and not b.is_static:\\n"
 	"    for s in b:\\n"
 	"      t = s.type.strip_typedefs() if s.type else None\\n"
 	"      if t is None or t.code != C.TYPE_CODE_PTR: continue\\n"
-	"      t = t.target().strip_typedefs()\\n"
-	"      if t.code == C.TYPE_CODE_STRUCT and t.sizeof > 0 and size % t.sizeof == 0:\\n"
-	"        found[str(t)] = t\\n"
+	"      t = note(t)\\n"
+	"      if t.code != C.TYPE_CODE_STRUCT: continue\\n"
+	"      for f in t.fields():\\n"
+	"        ft = f.type.strip_typedefs()\\n"
+	"        if ft.code == C.TYPE_CODE_PTR: note(ft)\\n"
 	"    b = b.superblock\\n"
-	"  if len(found) != 1: return\\n"
-	"  t = list(found.values())[0]; f = field(t, off % t.sizeof)\\n"
-	"  if f: print('grader-field %s: %s, field %s' % (q, str(t), f))\\n"
+	"  exact = [t for t in found.values() if t.sizeof == size]\\n"
+	"  many = exact or list(found.values())\\n"
+	"  if len(many) != 1: return\\n"
+	"  t = many[0]; f = field(t, off % t.sizeof); n = str(t)\\n"
+	"  if t.sizeof != size: n = 'element %d of an array of %s' % (off // t.sizeof, n)\\n"
+	"  if f: print('grader-field %s: %s, field %s' % (q, n, f))\\n"
 	"for q in os.environ.get('GRADER_FIELDS', '').split(';'):\\n"
 	"  try:\\n"
 	"    if q: ask(q)\\n"
@@ -528,7 +816,7 @@ static void hung_natively(struct lab_ctx *ctx, json_t *check, struct result *row
 		int rc = helgrind(ctx, check, true, HARVEST_S, &hg);
 		ctx->hung = true;
 		if (rc == 0 &&
-		    read_reports(ctx->scratch, ctx->scratch, json_object_get(ctx->spec, "student_files"),
+		    races_read(ctx->scratch, ctx->scratch, json_object_get(ctx->spec, "student_files"),
 		                 "", &summary, &shown) > 0) {
 			resolve_fields(ctx, check, &summary);
 			strappend(&text, "Run under Helgrind until it blocked too, Helgrind had "
@@ -565,7 +853,7 @@ static void check_helgrind(struct lab_ctx *ctx, json_t *check, struct result *ro
 	if (r.exit_code == HG_EXIT) /* the text run says which locks were held */
 		helgrind(ctx, check, false, deadline, &text);
 	json_t *files = json_object_get(ctx->spec, "student_files");
-	errors = read_reports(ctx->scratch, ctx->scratch, files, text.output ? text.output : "",
+	errors = races_read(ctx->scratch, ctx->scratch, files, text.output ? text.output : "",
 	                      &summary, &shown);
 	resolve_fields(ctx, check, &summary);
 	const char *hint = lab_hint(ctx, check, NULL, r.timed_out);

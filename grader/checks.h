@@ -9,6 +9,7 @@
  *   lab_run       sandbox_run with the lab's scrubbed environment.
  *   lab_score     the score step, after the checks: "requires" (score.c).
  *   san_read      the memory check's reader of sanitizer reports.
+ *   races_read    the races check's reader of Helgrind's reports.
  */
 #ifndef CHECKS_H
 #define CHECKS_H
@@ -58,6 +59,8 @@ const char *lab_hint(const struct lab_ctx *ctx, json_t *check, json_t *test, boo
 /* Spec access with defaults; a missing required field is a spec fault. */
 const char *spec_str(json_t *obj, const char *key, const char *dflt);
 double spec_num(json_t *obj, const char *key, double dflt);
+/* text with the scratch copy's paths read as the student's own (labs/<lab>). */
+char *lab_unscratch(struct lab_ctx *ctx, const char *text);
 /* Path of a built program: outdir/name. */
 char *lab_program(struct lab_ctx *ctx, const char *name);
 /* The command that replays this check (NULL: the whole lab); seed < 0 for none. */
@@ -83,6 +86,14 @@ struct san_tally {
 void san_read(const char *log, const char *labdir, const char *scratch, json_t *files,
               struct san_tally *t);
 void san_tally_free(struct san_tally *t);
+/* The races check's reader of Helgrind's reports: every hg.<pid>.xml in dir,
+ * each error reaching a student file shown from the student's side, the
+ * first few distinct ones appended to *summary (*shown counts them). The
+ * locks held come from text_log (the text-mode run; "" for none), from the
+ * one error there that matches each XML error. scratch: the path the XML
+ * names. Returns the number of such errors. */
+int races_read(const char *dir, const char *scratch, json_t *files, const char *text_log,
+               char **summary, int *shown);
 /* Fails every row with the same message. */
 void rows_fail(struct result *rows, size_t n, enum verdict v, const char *msg);
 /* Sets a row's verdict and score (full on pass, none otherwise). */

@@ -488,7 +488,7 @@ static char *head_lines(const char *text, int lines)
 }
 
 /* Makes scratch paths in compiler messages read as the student's own paths. */
-static char *unscratch(struct lab_ctx *ctx, const char *text)
+char *lab_unscratch(struct lab_ctx *ctx, const char *text)
 {
 	char *out = NULL;
 	size_t len = strlen(ctx->labdir);
@@ -513,7 +513,7 @@ int lab_build(struct lab_ctx *ctx, char **why)
 	if (rc < 0) {
 		*why = xasprintf("could not run the build: %s", r.output ? r.output : "");
 	} else if (r.exit_code != 0 || r.timed_out) {
-		char *log = unscratch(ctx, r.output ? r.output : "");
+		char *log = lab_unscratch(ctx, r.output ? r.output : "");
 		char *head = head_lines(log, BUILD_LOG_LINES);
 		*why = xasprintf("Your code did not compile%s, so no check could run. "
 		                 "Warnings count as errors (-Werror). The compiler said:\n%s",
@@ -558,7 +558,7 @@ static int build_hidden(struct lab_ctx *ctx, struct result *row, char **why)
 		*why = xstrdup("The hidden tests did not build with your code, so they score 0. "
 		               "Your code built alone: a name it makes global may clash with one "
 		               "of the tests' (keep your helpers static).");
-		row->raw = unscratch(ctx, r.output ? r.output : "");
+		row->raw = lab_unscratch(ctx, r.output ? r.output : "");
 		rc = 1;
 	}
 	remove_tree(to);

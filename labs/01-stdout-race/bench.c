@@ -19,8 +19,8 @@ int main(int argc, char **argv)
 
 	if (argc != 3)
 		app_error(USAGE);
-	ntasks = harness_arg(argv[1], 1, 1000, USAGE);
-	ms = harness_arg(argv[2], 0, 10000, USAGE);
+	ntasks = arg_int(argv[1], 1, 1000, USAGE);
+	ms = arg_int(argv[2], 0, 10000, USAGE);
 	unsetenv("CHAOS_SEED");
 	chaos_init();
 	fd = harness_devnull();

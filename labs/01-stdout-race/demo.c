@@ -21,9 +21,9 @@ int main(int argc, char **argv)
 	if (argc > 3)
 		app_error(USAGE);
 	if (argc > 1)
-		ntasks = harness_arg(argv[1], 1, 1000, USAGE);
+		ntasks = arg_int(argv[1], 1, 1000, USAGE);
 	if (argc > 2)
-		ms = harness_arg(argv[2], 0, 10000, USAGE);
+		ms = arg_int(argv[2], 0, 10000, USAGE);
 	chaos_init();
 	b = board_new(STDOUT_FILENO);
 

@@ -17,17 +17,3 @@ int harness_devnull(void)
 		unix_error("open /dev/null");
 	return fd;
 }
-
-int harness_arg(const char *s, int min, int max, const char *usage)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
-		fprintf(stderr, "%s\n", usage);
-		exit(EXIT_FAILURE);
-	}
-	return (int)v;
-}

@@ -15,7 +15,4 @@ void harness_run_tasks(struct board *b, int ntasks, int work_ms);
  * /dev/null, for a board nobody reads. */
 int harness_devnull(void);
 
-/* s as an int in [min, max], or a usage message and EXIT_FAILURE. */
-int harness_arg(const char *s, int min, int max, const char *usage);
-
 #endif /* HARNESS_H */

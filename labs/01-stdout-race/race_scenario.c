@@ -66,7 +66,7 @@ int main(int argc, char **argv)
 	if (argc > 2)
 		app_error(USAGE);
 	if (argc == 2)
-		ntasks = harness_arg(argv[1], 1, 64, USAGE);
+		ntasks = arg_int(argv[1], 1, 64, USAGE);
 	chaos_init();
 	fd = harness_devnull();
 	w.b = board_new(fd);

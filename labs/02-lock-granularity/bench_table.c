@@ -32,9 +32,9 @@ int main(int argc, char **argv)
 
 	if (argc != 4)
 		app_error(USAGE);
-	nthreads = harness_arg(argv[1], 1, 64, USAGE);
-	nops = harness_arg(argv[2], 2, 10000, USAGE);
-	ms = harness_arg(argv[3], 0, 1000, USAGE);
+	nthreads = arg_int(argv[1], 1, 64, USAGE);
+	nops = arg_int(argv[2], 2, 10000, USAGE);
+	ms = arg_int(argv[3], 0, 1000, USAGE);
 	unsetenv("CHAOS_SEED");
 	chaos_init();
 	ops.table = table_new(harness_table_buckets(nthreads), ms);

@@ -47,11 +47,11 @@ int main(int argc, char **argv)
 	if (argc > 4)
 		app_error(USAGE);
 	if (argc > 1)
-		nthreads = harness_arg(argv[1], 1, 64, USAGE);
+		nthreads = arg_int(argv[1], 1, 64, USAGE);
 	if (argc > 2)
-		nops = harness_arg(argv[2], 2, 10000, USAGE);
+		nops = arg_int(argv[2], 2, 10000, USAGE);
 	if (argc > 3)
-		ms = harness_arg(argv[3], 0, 1000, USAGE);
+		ms = arg_int(argv[3], 0, 1000, USAGE);
 	chaos_init();
 	printf("%d threads, each making %d accesses of %d ms to the slow device.\n\n",
 	       nthreads, nops, ms);

@@ -51,20 +51,6 @@ void harness_run_threads(int nthreads, void (*fn)(void *arg, int t), void *arg)
 	free(tids);
 }
 
-int harness_arg(const char *s, int min, int max, const char *usage)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
-		fprintf(stderr, "%s\n", usage);
-		exit(EXIT_FAILURE);
-	}
-	return (int)v;
-}
-
 unsigned long harness_rand(unsigned long *state)
 {
 	unsigned long x = *state ? *state : 0x9e3779b97f4a7c15ul;

@@ -11,9 +11,6 @@
  * thread has been joined. */
 void harness_run_threads(int nthreads, void (*fn)(void *arg, int t), void *arg);
 
-/* s as an int in [min, max], or a usage message and EXIT_FAILURE. */
-int harness_arg(const char *s, int min, int max, const char *usage);
-
 /* A small per-thread random generator (xorshift64), seeded by the caller. */
 unsigned long harness_rand(unsigned long *state);
 
