@@ -19,9 +19,9 @@
 #define NTHREADS 16
 #define SELF_ACCOUNTS 3
 #define SELF_TRANSFERS 40	/* per thread */
-#define MANY_ACCOUNTS 256
+#define MANY_ACCOUNTS 128
 #define MANY_INITIAL 20
-#define MANY_TRANSFERS 100	/* per worker */
+#define MANY_TRANSFERS 60	/* per worker */
 #define ONE_BUCKET_KEYS 8	/* per thread */
 
 struct run {
@@ -127,7 +127,7 @@ static void many_thread(void *arg, int th)
 				return;
 			}
 			/* Holding every lock, a total stops all transfers: let them run. */
-			nanosleep(&(struct timespec){ 0, 2000000L }, NULL);
+			nanosleep(&(struct timespec){ 0, 5000000L }, NULL);
 		} while (__atomic_load_n(&r->workers_left, __ATOMIC_SEQ_CST) > 0);
 		return;
 	}
