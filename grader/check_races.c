@@ -552,13 +552,11 @@ static char *describe_error(xmlNode *err, const char *scratch, json_t *files,
 	return s;
 }
 
-/* Reads every hg.<pid>.xml of the run: Valgrind follows fork, one file each.
- * Tolerant: a run stopped at its deadline leaves truncated XML. */
-int races_read(const char *dir, const char *scratch, json_t *files, const char *text_log,
-               char **summary, int *shown)
+/* Calls fn for each <error> of every hg.<pid>.xml in dir: Valgrind follows
+ * fork, one file each. Tolerant: a run stopped at its deadline leaves
+ * truncated XML. */
+static void each_hg_error(const char *dir, void (*fn)(xmlNode *err, void *arg), void *arg)
 {
-	int errors = 0;
-	struct hg_log *log = hg_log_read(text_log ? text_log : "", files);
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
@@ -568,27 +566,48 @@ int races_read(const char *dir, const char *scratch, json_t *files, const char *
 		xmlDoc *doc = xmlReadFile(path, NULL, XML_PARSE_RECOVER | XML_PARSE_NONET |
 		                          XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 		xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-		for (xmlNode *n = root ? root->children : NULL; n; n = n->next) {
-			if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "error"))
-				continue;
-			char *what = describe_error(n, scratch, files, log);
-			errors += what != NULL;
-			/* The same access reported again teaches nothing new. */
-			char *first_line = what ? xasprintf("%.*s", (int)strcspn(what, "\n"), what) : NULL;
-			if (what && *shown < SHOW_ERRORS && !(*summary && strstr(*summary, first_line))) {
-				strappend(summary, "%s", what);
-				(*shown)++;
-			}
-			free(first_line);
-			free(what);
-		}
+		for (xmlNode *n = root ? root->children : NULL; n; n = n->next)
+			if (n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, "error"))
+				fn(n, arg);
 		xmlFreeDoc(doc);
 		free(path);
 	}
 	if (d)
 		closedir(d);
-	hg_log_free(log);
-	return errors;
+}
+
+struct summary_ctx {
+	const char *scratch;
+	json_t *files;
+	struct hg_log *log;
+	char **summary;
+	int *shown, errors;
+};
+
+static void summarise_error(xmlNode *n, void *arg)
+{
+	struct summary_ctx *c = arg;
+	char *what = describe_error(n, c->scratch, c->files, c->log);
+	c->errors += what != NULL;
+	/* The same access reported again teaches nothing new. */
+	char *first_line = what ? xasprintf("%.*s", (int)strcspn(what, "\n"), what) : NULL;
+	if (what && *c->shown < SHOW_ERRORS && !(*c->summary && strstr(*c->summary, first_line))) {
+		strappend(c->summary, "%s", what);
+		(*c->shown)++;
+	}
+	free(first_line);
+	free(what);
+}
+
+/* Reads every error of the run into *summary (the first distinct ones). */
+int races_read(const char *dir, const char *scratch, json_t *files, const char *text_log,
+               char **summary, int *shown)
+{
+	struct summary_ctx c = { scratch, files, hg_log_read(text_log ? text_log : "", files),
+	                         summary, shown, 0 };
+	each_hg_error(dir, summarise_error, &c);
+	hg_log_free(c.log);
+	return c.errors;
 }
 
 /* Removes the XML of an earlier run, so that reports are this run's only. */
@@ -759,42 +778,30 @@ static void raw_frame(char **raw, xmlNode *f, bool first)
 
 /* Helgrind's errors as text for RAW=1, where only its XML exists: each
  * error's headline, its auxiliary lines and every stack's frames. */
+static void raw_error(xmlNode *n, void *arg)
+{
+	char **raw = arg;
+	strappend(raw, "%s\n", headline(n));
+	for (xmlNode *c = n->children; c; c = c->next) {
+		const char *name = (const char *)c->name;
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (!strcmp(name, "auxwhat"))
+			strappend(raw, " %s\n", text_of(c));
+		else if (!strcmp(name, "xauxwhat"))
+			strappend(raw, " %s\n", text_of(child(c, "text")));
+		int k = 0;
+		xmlNode *f = strcmp(name, "stack") ? NULL : c->children;
+		for (; f; f = f->next)
+			if (f->type == XML_ELEMENT_NODE)
+				raw_frame(raw, f, k++ == 0);
+	}
+	strappend(raw, "\n");
+}
+
 static void raw_from_xml(const char *dir, char **raw)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		if (strncmp(e->d_name, "hg.", 3) || !strstr(e->d_name, ".xml"))
-			continue;
-		char *path = xasprintf("%s/%s", dir, e->d_name);
-		xmlDoc *doc = xmlReadFile(path, NULL, XML_PARSE_RECOVER | XML_PARSE_NONET |
-		                          XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-		xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-		for (xmlNode *n = root ? root->children : NULL; n; n = n->next) {
-			if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "error"))
-				continue;
-			strappend(raw, "%s\n", headline(n));
-			for (xmlNode *c = n->children; c; c = c->next) {
-				const char *name = (const char *)c->name;
-				if (c->type != XML_ELEMENT_NODE)
-					continue;
-				if (!strcmp(name, "auxwhat"))
-					strappend(raw, " %s\n", text_of(c));
-				else if (!strcmp(name, "xauxwhat"))
-					strappend(raw, " %s\n", text_of(child(c, "text")));
-				int k = 0;
-				xmlNode *f = strcmp(name, "stack") ? NULL : c->children;
-				for (; f; f = f->next)
-					if (f->type == XML_ELEMENT_NODE)
-						raw_frame(raw, f, k++ == 0);
-			}
-			strappend(raw, "\n");
-		}
-		xmlFreeDoc(doc);
-		free(path);
-	}
-	if (d)
-		closedir(d);
+	each_hg_error(dir, raw_error, raw);
 }
 
 /* The scenario hangs natively: the row shows the threads' real stacks and,
