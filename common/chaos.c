@@ -98,6 +98,26 @@ struct chaos_action chaos_next(void)
 	return a;
 }
 
+/* A thread's first wait is always spurious, so that code waiting under `if`
+ * instead of `while` fails on its first wait, every run, not by luck. */
+static __thread int waited;
+
+bool chaos_wake_spurious(void)
+{
+	if (chaos_seed() == 0)
+		return false;
+	if (!waited) {
+		waited = 1;
+		return true;
+	}
+	return (next_random() & 3) == 0;
+}
+
+bool chaos_wake_late(void)
+{
+	return chaos_seed() != 0 && (next_random() & 3) == 0;
+}
+
 static void chaos_act(struct chaos_action a)
 {
 	struct timespec ts;

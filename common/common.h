@@ -37,6 +37,10 @@ void Pthread_mutex_lock(pthread_mutex_t *m);
 void Pthread_mutex_unlock(pthread_mutex_t *m);
 void Pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *attr);
 void Pthread_cond_destroy(pthread_cond_t *c);
+/* Under chaos (CHAOS_SEED set) Pthread_cond_wait returns now and then with
+ * no signal, as POSIX allows (a thread's first wait always does), and now
+ * and then lets another thread take the mutex between its wake-up and its
+ * return. Wait in a loop that re-checks the condition and neither matters. */
 void Pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m);
 void Pthread_cond_signal(pthread_cond_t *c);
 void Pthread_cond_broadcast(pthread_cond_t *c);
@@ -84,10 +88,12 @@ void chaos_point(void);
 struct trace_stats {
 	long work_done;    /* work items completed */
 	long max_inflight; /* most work items running at the same moment */
+	long cond_waits;   /* calls of Pthread_cond_wait */
 };
 void trace_reset(void);
 void trace_work_begin(void);
 void trace_work_end(void);
+void trace_cond_wait(void);  /* called by Pthread_cond_wait */
 struct trace_stats trace_read(void);
 
 /* ---- benchmark report ----

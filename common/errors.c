@@ -1,8 +1,10 @@
 /* errors.c - CS:APP-style error reporting and the wrappers declared in common.h.
  * Every failure exits with EXIT_FAILURE so a broken run never looks like a pass. */
 #include "common.h"
+#include "chaos.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,12 +98,34 @@ void Pthread_cond_destroy(pthread_cond_t *c)
 		posix_error(rc, "Pthread_cond_destroy");
 }
 
+/* Lets m go and takes it back, after a chaos delay: what a thread that was
+ * preempted around its wake-up would see. */
+static void cond_wait_release(pthread_mutex_t *m)
+{
+	Pthread_mutex_unlock(m);
+	chaos_point();
+	sched_yield();
+	Pthread_mutex_lock(m);
+}
+
+/* Under chaos it shows the two wake-ups POSIX allows and careless code
+ * forgets: a return with no signal at all (spurious), and a return after
+ * another thread took the mutex first and used up what was signalled
+ * (stolen). Code that re-checks its condition in a while loop is unaffected. */
 void Pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
-	int rc = pthread_cond_wait(c, m);
+	int rc;
 
+	trace_cond_wait();
+	if (chaos_wake_spurious()) {
+		cond_wait_release(m);
+		return;
+	}
+	rc = pthread_cond_wait(c, m);
 	if (rc != 0)
 		posix_error(rc, "Pthread_cond_wait");
+	if (chaos_wake_late())
+		cond_wait_release(m);
 }
 
 void Pthread_cond_signal(pthread_cond_t *c)

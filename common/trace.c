@@ -13,12 +13,19 @@
 static long inflight;
 static long max_inflight;
 static long work_done;
+static long cond_waits;
 
 void trace_reset(void)
 {
 	__atomic_store_n(&inflight, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&max_inflight, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&work_done, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&cond_waits, 0, __ATOMIC_SEQ_CST);
+}
+
+void trace_cond_wait(void)
+{
+	__atomic_add_fetch(&cond_waits, 1, __ATOMIC_SEQ_CST);
 }
 
 void trace_work_begin(void)
@@ -45,6 +52,7 @@ struct trace_stats trace_read(void)
 
 	s.work_done = __atomic_load_n(&work_done, __ATOMIC_SEQ_CST);
 	s.max_inflight = __atomic_load_n(&max_inflight, __ATOMIC_SEQ_CST);
+	s.cond_waits = __atomic_load_n(&cond_waits, __ATOMIC_SEQ_CST);
 	return s;
 }
 

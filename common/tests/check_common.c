@@ -797,6 +797,62 @@ static void threads_draw_apart(void)
 		app_error("two threads drew the same sequence");
 }
 
+/* Seeded, a thread's first wait returns with no signal, holding the mutex
+ * again; and every call is counted for the lab harnesses. */
+static void wait_alone_seeded(void)
+{
+	pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t c = PTHREAD_COND_INITIALIZER;
+
+	setenv("CHAOS_SEED", "7", 1);
+	trace_reset();
+	Pthread_mutex_lock(&m);
+	Pthread_cond_wait(&c, &m); /* nobody signals: only a spurious return ends it */
+	if (pthread_mutex_trylock(&m) != EBUSY)
+		app_error("the mutex was not held after the wait returned");
+	Pthread_mutex_unlock(&m);
+	printf("%ld\n", trace_read().cond_waits);
+}
+
+START_TEST(test_chaos_first_cond_wait_wakes_spuriously)
+{
+	ck_assert_str_eq(expect_success(wait_alone_seeded), "1\n");
+}
+END_TEST
+
+/* Unseeded, a wait returns only when signalled: a waiter with nobody to
+ * signal it is still waiting 100 ms later. */
+static void *wait_for_ever(void *arg)
+{
+	struct handoff *h = arg;
+
+	Pthread_mutex_lock(&h->lock);
+	while (!h->ready)
+		Pthread_cond_wait(&h->changed, &h->lock);
+	Pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+START_TEST(test_chaos_unseeded_cond_wait_never_wakes_alone)
+{
+	static struct handoff h = { .ready = 0 };
+	pthread_t tid;
+
+	unsetenv("CHAOS_SEED");
+	trace_reset();
+	Pthread_mutex_init(&h.lock, NULL);
+	Pthread_cond_init(&h.changed, NULL);
+	Pthread_create(&tid, NULL, wait_for_ever, &h);
+	work_sleep_ms(100);
+	ck_assert_int_eq(trace_read().cond_waits, 1); /* once: no spurious return */
+	Pthread_mutex_lock(&h.lock);
+	h.ready = 1;
+	Pthread_cond_signal(&h.changed);
+	Pthread_mutex_unlock(&h.lock);
+	Pthread_join(tid, NULL);
+}
+END_TEST
+
 START_TEST(test_chaos_threads_draw_different_sequences)
 {
 	expect_success(threads_draw_apart);
@@ -906,6 +962,8 @@ static Suite *common_suite(void)
 	tcase_add_test(core, test_chaos_seed_reads_the_environment_once);
 	tcase_add_test(core, test_chaos_same_seed_replays_the_same_sequence);
 	tcase_add_test(core, test_chaos_threads_draw_different_sequences);
+	tcase_add_test(core, test_chaos_first_cond_wait_wakes_spuriously);
+	tcase_add_test(core, test_chaos_unseeded_cond_wait_never_wakes_alone);
 	tcase_add_test(core, test_chaos_point_sleeps_at_least_the_drawn_time);
 	tcase_add_test(core, test_errors_mutex_unlock_not_held_exits_failure);
 	tcase_add_test(core, test_errors_mutex_relock_exits_failure);

@@ -1,0 +1,164 @@
+/* queue.c - part A: a bounded blocking queue, Python's queue.Queue(maxsize)
+ * in C. Producers wait while it is full, consumers while it is empty, and
+ * close is the shutdown signal: waiting puts fail, gets drain what is left.
+ * The items live in a ring buffer: head is the front, count how many. */
+// BEGIN SOLUTION
+/* Locking: lock guards every field below it. A thread waits only in
+ * Pthread_cond_wait, inside a while loop that re-checks its condition, so a
+ * spurious or stolen wake-up just waits again. Two condition variables, so
+ * that a put wakes only consumers and a get only producers: with one shared
+ * by both, a get's signal could wake another consumer while the producers
+ * sleep on. close broadcasts both: every waiter must see it. */
+// END SOLUTION
+//@ /* Locking: lock guards every field below it. Correct, and wasteful: a
+//@  * thread that must wait lets go of the lock, yields, takes it back and
+//@  * looks again, over and over, burning a core while nothing changes. */
+#include "prodcons.h"
+
+#include <sched.h>
+#include <stdlib.h>
+
+#include "common.h"
+
+struct queue {
+	pthread_mutex_t lock;
+	// lock must be held when using these:
+	void **items;		/* the ring: capacity slots */
+	int capacity;		/* set by queue_new, never changed */
+	int head;		/* slot of the front item */
+	int count;		/* items in the queue, 0..capacity */
+	bool closed;		/* set once by queue_close, never cleared */
+	//@ // YOUR CODE HERE
+	//@ //
+	//@ // Add what a thread waits on, so that it sleeps instead of polling.
+// BEGIN SOLUTION
+	pthread_cond_t not_full;	/* a put waits here while count == capacity */
+	pthread_cond_t not_empty;	/* a get waits here while count == 0 */
+// END SOLUTION
+};
+
+struct queue *queue_new(int capacity)
+{
+	struct queue *q = Calloc(1, sizeof(*q));
+
+	q->items = Calloc((size_t)capacity, sizeof(*q->items));
+	q->capacity = capacity;
+	Pthread_mutex_init(&q->lock, NULL);
+	//@ // YOUR CODE HERE
+	//@ //
+	//@ // Get ready whatever you added to struct queue.
+// BEGIN SOLUTION
+	Pthread_cond_init(&q->not_full, NULL);
+	Pthread_cond_init(&q->not_empty, NULL);
+// END SOLUTION
+	return q;
+}
+
+void queue_free(struct queue *q)
+{
+	//@ // YOUR CODE HERE
+	//@ //
+	//@ // Release whatever queue_new got ready.
+// BEGIN SOLUTION
+	Pthread_cond_destroy(&q->not_full);
+	Pthread_cond_destroy(&q->not_empty);
+// END SOLUTION
+	Pthread_mutex_destroy(&q->lock);
+	free(q->items);
+	free(q);
+}
+
+/* Both with q->lock held: add at the back, take from the front. */
+static void ring_push(struct queue *q, void *item)
+{
+	q->items[(q->head + q->count) % q->capacity] = item;
+	chaos_point();		/* between storing the item and counting it */
+	q->count++;
+}
+
+static void *ring_pop(struct queue *q)
+{
+	void *item = q->items[q->head];
+
+	chaos_point();		/* between reading the front and moving past it */
+	q->head = (q->head + 1) % q->capacity;
+	q->count--;
+	return item;
+}
+
+//@ /* With q->lock held: lets it go so other threads can change the queue,
+//@  * then takes it back. Called in a loop, this is a busy wait. */
+//@ static void poll_again(struct queue *q)
+//@ {
+//@ 	Pthread_mutex_unlock(&q->lock);
+//@ 	sched_yield();
+//@ 	Pthread_mutex_lock(&q->lock);
+//@ }
+//@ 
+bool queue_put(struct queue *q, void *item)
+{
+	Pthread_mutex_lock(&q->lock);
+	//@ // YOUR CODE HERE
+	//@ //
+	//@ // Sleep on a condition variable while the queue is full and open.
+	//@ while (q->count == q->capacity && !q->closed)
+	//@ 	poll_again(q);
+// BEGIN SOLUTION
+	while (q->count == q->capacity && !q->closed)
+		Pthread_cond_wait(&q->not_full, &q->lock);
+// END SOLUTION
+	if (q->closed) {
+		Pthread_mutex_unlock(&q->lock);
+		return false;
+	}
+	ring_push(q, item);
+	//@ // YOUR CODE HERE
+	//@ //
+	//@ // Wake a consumer that waits for an item.
+// BEGIN SOLUTION
+	Pthread_cond_signal(&q->not_empty);
+// END SOLUTION
+	Pthread_mutex_unlock(&q->lock);
+	return true;
+}
+
+bool queue_get(struct queue *q, void **item)
+{
+	Pthread_mutex_lock(&q->lock);
+	//@ // YOUR CODE HERE
+	//@ //
+	//@ // Sleep on a condition variable while the queue is empty and open.
+	//@ while (q->count == 0 && !q->closed)
+	//@ 	poll_again(q);
+// BEGIN SOLUTION
+	while (q->count == 0 && !q->closed)
+		Pthread_cond_wait(&q->not_empty, &q->lock);
+// END SOLUTION
+	if (q->count == 0) {	/* closed and drained */
+		Pthread_mutex_unlock(&q->lock);
+		return false;
+	}
+	*item = ring_pop(q);
+	//@ // YOUR CODE HERE
+	//@ //
+	//@ // Wake a producer that waits for room.
+// BEGIN SOLUTION
+	Pthread_cond_signal(&q->not_full);
+// END SOLUTION
+	Pthread_mutex_unlock(&q->lock);
+	return true;
+}
+
+void queue_close(struct queue *q)
+{
+	Pthread_mutex_lock(&q->lock);
+	q->closed = true;
+	//@ // YOUR CODE HERE
+	//@ //
+	//@ // Wake every waiting thread, producers and consumers: each must see the close.
+// BEGIN SOLUTION
+	Pthread_cond_broadcast(&q->not_full);
+	Pthread_cond_broadcast(&q->not_empty);
+// END SOLUTION
+	Pthread_mutex_unlock(&q->lock);
+}
