@@ -52,10 +52,15 @@ static int bench_run(struct lab_ctx *ctx, json_t *check, json_t *cmd, double tim
 		*why = xasprintf("%s did not finish within %.0f s. %s%s%s", json_string_value(
 		                 json_array_get(cmd, 0)), given, r.diagnosis ? r.diagnosis : "",
 		                 hang_hint ? "Hint: " : "", hang_hint ? hang_hint : "");
+	else if (r.term_signal != 0)
+		*why = xasprintf("%s was killed by signal %d (%s) before it reported a result%s%s",
+		                 json_string_value(json_array_get(cmd, 0)), r.term_signal,
+		                 strsignal(r.term_signal), r.output && *r.output ? ":\n" : ".",
+		                 r.output ? r.output : "");
 	else if (r.exit_code != 0 || got != 5)
-		*why = xasprintf("%s failed (exit code %d, signal %d) without a result:\n%s",
+		*why = xasprintf("%s failed (exit code %d) without a result%s%s",
 		                 json_string_value(json_array_get(cmd, 0)), r.exit_code,
-		                 r.term_signal, r.output ? r.output : "");
+		                 r.output && *r.output ? ":\n" : ".", r.output ? r.output : "");
 	else if (b->elapsed > r.wall_s + CLOCK_SLACK || b->elapsed <= 0 ||
 	         b->elapsed < r.wall_s - START_SLACK)
 		*why = xasprintf("the benchmark reported %.3f s but the grader timed %.3f s: its "

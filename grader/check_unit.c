@@ -90,21 +90,49 @@ static long read_log(const char *path, const char *check, struct result *rows,
 	return unknown;
 }
 
-/* Adds the k-th block of the sandbox's stuck text to the k-th test that
- * timed out: tests run one at a time, so the k-th diagnosed was the k-th to
- * run long (one that ran long and then passed would shift this; rare). */
-static void add_stuck(char **message, const char *stuck, int k)
+/* The next block of the sandbox's stuck text after b (NULL: none); *len
+ * gets its length without trailing newlines. */
+static const char *stuck_next(const char *stuck, const char *b, size_t *len)
 {
-	const char *b = stuck, *end;
-	for (int i = 1; b && i < k; i++)
-		b = strstr(b + 1, SBX_STUCK_HEAD);
-	if (!b || k < 1)
-		return;
-	end = strstr(b + 1, SBX_STUCK_HEAD);
-	size_t len = end ? (size_t)(end - b) : strlen(b);
-	while (len > 0 && b[len - 1] == '\n')
-		len--;
-	strappend(message, "\n%.*s", (int)len, b);
+	b = strstr(b ? b + 1 : stuck, SBX_STUCK_HEAD);
+	if (!b)
+		return NULL;
+	const char *end = strstr(b + 1, SBX_STUCK_HEAD);
+	*len = end ? (size_t)(end - b) : strlen(b);
+	while (*len > 0 && b[*len - 1] == '\n')
+		(*len)--;
+	return b;
+}
+
+static bool block_has(const char *b, size_t len, const char *needle)
+{
+	char *copy = xasprintf("%.*s", (int)len, b);
+	bool has = strstr(copy, needle) != NULL;
+	free(copy);
+	return has;
+}
+
+/* Adds to a failed test's message the stuck text that belongs to it: the
+ * block whose stacks show the test's own function (Check names it
+ * NAME_fn), else, for the k-th test to time out, the k-th block that shows
+ * no test function at all. Tests run one at a time, but one that ran long
+ * and then failed its assertion was diagnosed too: counting alone would
+ * hand its threads to the next test that timed out. */
+static void add_stuck(char **message, const char *stuck, const char *test, int k)
+{
+	char *own = xasprintf("%s_fn ", test);
+	const char *b = NULL, *pick = NULL;
+	size_t len = 0, pick_len = 0;
+	int anonymous = 0;
+	while (stuck && !pick && (b = stuck_next(stuck, b, &len)) != NULL)
+		if (block_has(b, len, own))
+			pick = b, pick_len = len;
+	while (stuck && !pick && k >= 1 && (b = stuck_next(stuck, b, &len)) != NULL)
+		if (!block_has(b, len, "_fn (check_") && ++anonymous == k)
+			pick = b, pick_len = len;
+	if (pick)
+		strappend(message, "\n%.*s", (int)pick_len, pick);
+	free(own);
 }
 
 /* The last lines the program printed, for a run that ended without its
@@ -199,7 +227,8 @@ static void judge_seed(struct lab_ctx *ctx, json_t *check, long seed, struct res
 		if (!out[i].seen) {
 			fail_row(ctx, &rows[i], check, test, seed, missing, r->timed_out);
 		} else if (!out[i].passed) {
-			add_stuck(&out[i].message, r->stuck, out[i].timeout);
+			add_stuck(&out[i].message, r->stuck, strchr(rows[i].id, '/') + 1,
+			          out[i].timeout);
 			if (strncmp(out[i].message, "Early exit", 10) == 0) { /* why is in the output */
 				char *tail = output_tail(r);
 				strappend(&out[i].message, "%s", tail);

@@ -17,7 +17,7 @@
 #include "progress.h"
 
 #define QUIET_S  3   /* a step shorter than this never shows a status line */
-#define NAME_W   9   /* the step-name column */
+#define NAME_W   15  /* the step-name column: "memory-pipeline" fits */
 
 static struct {
 	enum progress_mode mode;

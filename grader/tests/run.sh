@@ -7,6 +7,7 @@ set -u
 passed=0 failed=0
 for suite in "$@"; do
 	echo "== $suite"
+	start=$(date +%s)
 	log=$(mktemp)
 	CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-30} "$suite" 2>&1 | tee "$log"
 	line=$(grep -E '^[0-9]+%: Checks: [0-9]+' "$log" | tail -n 1)
@@ -19,6 +20,7 @@ for suite in "$@"; do
 		continue
 	fi
 	nbad=$(( ${bad% *} + ${bad#* } ))
+	echo "-- $suite: $(( $(date +%s) - start )) s"
 	passed=$((passed + checks - nbad))
 	failed=$((failed + nbad))
 done

@@ -18,10 +18,12 @@
 #include "harness.h"
 #include "prodcons.h"
 
-#define SETTLE_MS 100		/* long enough for a thread to reach its wait */
+#define SETTLE_MS 50		/* more time, once the threads have reached their waits */
+#define READY_MS 500		/* a running thread reaches its wait well within this */
 #define WAKE_MS 2000		/* a woken thread returns well within this */
-#define IDLE_MS 300		/* the phase whose CPU time is measured */
-#define IDLE_CPU_MS 30		/* what six waiting threads may use in it */
+#define IDLE_MS 200		/* the phase whose CPU time is measured */
+#define IDLE_CPU_MS 20		/* what six waiting threads may use in it */
+#define CLOSE_ROUNDS 20		/* tries of a close racing a get that makes room */
 
 static void setup(void)
 {
@@ -39,6 +41,17 @@ static long number_of(void *item)
 	return (long)(intptr_t)item;
 }
 
+/* True once Pthread_cond_wait has been called n times since trace_reset(),
+ * false if not within ms: the harness sees threads reach their waits
+ * instead of guessing how long that takes on a busy machine (a queue that
+ * polls never gets there, and costs the test ms). */
+static bool waits_reach(long n, int ms)
+{
+	for (int i = 0; i < ms && trace_read().cond_waits < n; i++)
+		work_sleep_ms(1);
+	return trace_read().cond_waits >= n;
+}
+
 /* ---- one call on a thread of its own, watched from outside ---- */
 
 struct call {
@@ -46,6 +59,7 @@ struct call {
 	bool is_put;
 	void *item;		/* put: what to put; get: what it got */
 	bool result;		/* what the call returned */
+	int started;		/* seq_cst atomics only: 1 just before the call */
 	int done;		/* seq_cst atomics only: 1 once the call returned */
 	pthread_t tid;
 };
@@ -54,6 +68,7 @@ static void *call_main(void *arg)
 {
 	struct call *c = arg;
 
+	__atomic_store_n(&c->started, 1, __ATOMIC_SEQ_CST);
 	c->result = c->is_put ? queue_put(c->q, c->item) : queue_get(c->q, &c->item);
 	__atomic_store_n(&c->done, 1, __ATOMIC_SEQ_CST);
 	return NULL;
@@ -170,14 +185,22 @@ START_TEST(test_queue_put_waits_while_full)
 		struct queue *q = queue_new(cap);
 		struct filler f = { q, cap + 2, 0 };
 		pthread_t tid;
+		bool waiting;
 		int n;
 
+		trace_reset();
 		Pthread_create(&tid, NULL, filler_main, &f);
+		for (int i = 0; i < WAKE_MS && __atomic_load_n(&f.returned, __ATOMIC_SEQ_CST) < cap; i++)
+			work_sleep_ms(1);
+		waiting = waits_reach(1, READY_MS);
 		work_sleep_ms(SETTLE_MS);
 		n = __atomic_load_n(&f.returned, __ATOMIC_SEQ_CST);
 		ck_assert_msg(n == cap, "a thread putting %d items into an empty queue of "
 			      "capacity %d with nobody getting had %d puts return; exactly %d "
 			      "may, the next must wait until there is room", cap + 2, cap, n, cap);
+		ck_assert_msg(waiting, "queue_put waits on a full queue, but not in "
+			      "Pthread_cond_wait: a thread must wait on a condition variable, "
+			      "through common.h's wrapper, never poll, sleep or yield in a loop");
 		expect_get(q, 0, "from a full queue");
 		for (int i = 0; i < WAKE_MS && __atomic_load_n(&f.returned, __ATOMIC_SEQ_CST) == cap; i++)
 			work_sleep_ms(1);
@@ -196,15 +219,17 @@ START_TEST(test_queue_get_waits_while_empty)
 {
 	struct queue *q = queue_new(4);
 	struct call get;
-	long waits;
+	bool waiting;
 
 	trace_reset();
 	call_start(&get, q, false, NULL);
+	for (int i = 0; i < WAKE_MS && !__atomic_load_n(&get.started, __ATOMIC_SEQ_CST); i++)
+		work_sleep_ms(1);
+	waiting = waits_reach(1, READY_MS);
 	ck_assert_msg(!call_wait(&get, SETTLE_MS), "queue_get on an empty queue with nobody "
 		      "putting returned %s (item %ld) instead of waiting",
 		      get.result ? "true" : "false", number_of(get.item));
-	waits = trace_read().cond_waits;
-	ck_assert_msg(waits >= 1, "queue_get waits on an empty queue, but not in "
+	ck_assert_msg(waiting, "queue_get waits on an empty queue, but not in "
 		      "Pthread_cond_wait: a thread must wait on a condition variable, through "
 		      "common.h's wrapper, never poll, sleep or yield in a loop");
 	ck_assert(queue_put(q, item_of(42)));
@@ -222,12 +247,15 @@ START_TEST(test_queue_no_busy_wait)
 	struct queue *empty = queue_new(2), *full = queue_new(1);
 	struct call calls[6];
 	uint64_t cpu;
+	int left;
 
 	fill(full, 1, 0);
+	trace_reset();
 	for (int i = 0; i < 4; i++)
 		call_start(&calls[i], empty, false, NULL);
 	for (int i = 4; i < 6; i++)
 		call_start(&calls[i], full, true, item_of(i));
+	(void)waits_reach(6, READY_MS);	/* a poller never gets there: measured anyway */
 	work_sleep_ms(SETTLE_MS);
 	cpu = harness_cpu_ns();
 	work_sleep_ms(IDLE_MS);
@@ -238,7 +266,10 @@ START_TEST(test_queue_no_busy_wait)
 		      "checking", (double)cpu / 1e6, IDLE_MS, IDLE_CPU_MS);
 	queue_close(empty);
 	queue_close(full);
-	ck_assert_int_eq(calls_still_waiting(calls, 6, WAKE_MS), 0);
+	left = calls_still_waiting(calls, 6, WAKE_MS);
+	ck_assert_msg(left == 0, "waiting used no CPU, but then %d of the 6 waiting threads "
+		      "were still waiting %d ms after both queues were closed: close must wake "
+		      "every waiter (see test_queue_close_wakes_every_waiter)", left, WAKE_MS);
 	queue_free(empty);
 	queue_free(full);
 }
@@ -253,10 +284,12 @@ START_TEST(test_queue_close_wakes_every_waiter)
 	int left;
 
 	fill(full, 2, 0);
+	trace_reset();
 	for (int i = 0; i < 4; i++) {
 		call_start(&gets[i], empty, false, item_of(-7));
 		call_start(&puts[i], full, true, item_of(100 + i));
 	}
+	(void)waits_reach(8, READY_MS);
 	work_sleep_ms(SETTLE_MS);
 	queue_close(empty);
 	left = calls_still_waiting(gets, 4, WAKE_MS);
@@ -284,6 +317,31 @@ START_TEST(test_queue_close_wakes_every_waiter)
 }
 END_TEST
 
+/* A put waits on a full queue; the queue is closed, then a get makes room.
+ * The put must still fail: the close came first. Which of the woken put
+ * and the get runs first is up to the scheduler, so the tests try often. */
+static void close_then_room(void)
+{
+	struct queue *q = queue_new(1);
+	struct call put;
+	void *item = item_of(-7);
+
+	fill(q, 1, 1);
+	call_start(&put, q, true, item_of(2));
+	work_sleep_ms(2);
+	queue_close(q);
+	expect_get(q, 1, "from a closed queue still holding 1");
+	ck_assert_msg(call_wait(&put, WAKE_MS), "a put waiting on a full queue was still "
+		      "waiting %d ms after queue_close", WAKE_MS);
+	ck_assert_msg(!put.result, "a put that was waiting when the queue was closed "
+		      "returned true once a get had made room: after the close a put adds "
+		      "nothing, whenever it wakes (test closed after every wake-up, before "
+		      "adding)");
+	ck_assert_msg(!queue_get(q, &item), "a get found item %ld, put after the queue was "
+		      "closed", number_of(item));
+	queue_free(q);
+}
+
 START_TEST(test_queue_close_drains_then_fails)
 {
 	struct queue *q = queue_new(4);
@@ -303,6 +361,8 @@ START_TEST(test_queue_close_drains_then_fails)
 	}
 	queue_close(q);
 	queue_free(q);
+	for (int round = 0; round < CLOSE_ROUNDS; round++)
+		close_then_room();
 }
 END_TEST
 
