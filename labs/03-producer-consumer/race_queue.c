@@ -7,7 +7,7 @@
  * read or written without the queue's lock is a data race in queue.c; a
  * message read by its consumer that the queue did not hand over under its
  * lock is a race on the message. main closes the queue once both
- * producers are done. */
+ * producers are done, while the consumers are still busy. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -59,6 +59,11 @@ static void *consumer(void *arg)
 			app_error("race_queue: a message that no producer wrote");
 		a->s->got[a->c]++;
 		free(m);
+		/* Slow consumers: the queue is still full, and they are busy,
+		 * when main closes it, so their next get comes after the close
+		 * with no lock taken since: a read of closed or count outside
+		 * the lock is then unordered with close's write. */
+		work_sleep_ms(1);
 	}
 	return NULL;
 }
