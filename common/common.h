@@ -10,6 +10,8 @@
  *   work_spin(units)          simulated computation: burns CPU, deterministic.
  *   chaos_point()             seeded random delay where a race window opens.
  *   trace_*                   counts work in flight, for the grader's checks.
+ *   harness_run_threads()     for harnesses: threads released together.
+ *   harness_rand(&state)      for harnesses: a small seeded generator.
  */
 #ifndef COMMON_H
 #define COMMON_H
@@ -95,6 +97,14 @@ void trace_work_begin(void);
 void trace_work_end(void);
 void trace_cond_wait(void);  /* called by Pthread_cond_wait */
 struct trace_stats trace_read(void);
+
+/* ---- for harnesses and tests (run.c) ----
+ * harness_run_threads: runs fn(arg, t) for t = 0..nthreads-1, one thread
+ * each, all released together by a barrier; returns once all are joined.
+ * harness_rand: a small per-thread generator (xorshift64); *state is the
+ * caller's, seeded by it (0 is taken as a fixed non-zero seed). */
+void harness_run_threads(int nthreads, void (*fn)(void *arg, int t), void *arg);
+unsigned long harness_rand(unsigned long *state);
 
 /* ---- benchmark report ----
  * One line per run, for the grader:

@@ -31,7 +31,7 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubu
 LDLIBS  := -lm
 
 COMMON_SRC := $(COMMON_DIR)/errors.c $(COMMON_DIR)/clock.c $(COMMON_DIR)/work.c \
-              $(COMMON_DIR)/chaos.c $(COMMON_DIR)/trace.c
+              $(COMMON_DIR)/chaos.c $(COMMON_DIR)/trace.c $(COMMON_DIR)/run.c
 COMMON_OBJ := $(patsubst $(COMMON_DIR)/%.c,$(OUT)/common/%.o,$(COMMON_SRC))
 STUDENT_OBJ := $(patsubst %.c,$(OUT)/%.o,$(STUDENT))
 HARNESS_OBJ := $(patsubst %.c,$(OUT)/%.o,$(HARNESS))

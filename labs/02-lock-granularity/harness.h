@@ -1,18 +1,11 @@
-/* harness.h - helpers the lab 02 programs share. Harness-owned: table.c and
+/* harness.h - helpers the lab 02 programs share (common.h has the thread
+ * runner and the random generator). Harness-owned: table.c and
  * bank.c never use these, and the names start with harness_ or coarse_ so
  * they cannot clash with a student's. */
 #ifndef HARNESS_H
 #define HARNESS_H
 
 #include <stdbool.h>
-
-/* harness.c (needs only common/): runs fn(arg, t) for t = 0..nthreads-1,
- * one thread each, all released together by a barrier; returns once every
- * thread has been joined. */
-void harness_run_threads(int nthreads, void (*fn)(void *arg, int t), void *arg);
-
-/* A small per-thread random generator (xorshift64), seeded by the caller. */
-unsigned long harness_rand(unsigned long *state);
 
 /* coarse.c (needs only common/): the harness's own table and bank with one
  * lock for everything, the skeleton's design. The speedup baselines time

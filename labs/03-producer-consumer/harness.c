@@ -1,6 +1,6 @@
 /* harness.c - helpers every lab 03 program may link, the baseline
- * included: threads released together, a small random generator, the
- * process's CPU time and thread count. Never the student's code. */
+ * included: the process's CPU time and thread count. Never the student's
+ * code. */
 #include "harness.h"
 
 #include <errno.h>
@@ -10,59 +10,6 @@
 #include <time.h>
 
 #include "common.h"
-
-struct start {
-	pthread_barrier_t barrier;
-	void (*fn)(void *arg, int t);
-	void *arg;
-};
-
-struct runner {
-	struct start *s;
-	int t;
-};
-
-static void *runner_main(void *p)
-{
-	struct runner *r = p;
-	int rc = pthread_barrier_wait(&r->s->barrier);
-
-	if (rc != 0 && rc != PTHREAD_BARRIER_SERIAL_THREAD)
-		posix_error(rc, "pthread_barrier_wait");
-	r->s->fn(r->s->arg, r->t);
-	return NULL;
-}
-
-void harness_run_threads(int nthreads, void (*fn)(void *arg, int t), void *arg)
-{
-	pthread_t *tids = Calloc((size_t)nthreads, sizeof(*tids));
-	struct runner *rs = Calloc((size_t)nthreads, sizeof(*rs));
-	struct start s = { .fn = fn, .arg = arg };
-	int rc = pthread_barrier_init(&s.barrier, NULL, (unsigned)nthreads);
-
-	if (rc != 0)
-		posix_error(rc, "pthread_barrier_init");
-	for (int t = 0; t < nthreads; t++) {
-		rs[t] = (struct runner){ &s, t };
-		Pthread_create(&tids[t], NULL, runner_main, &rs[t]);
-	}
-	for (int t = 0; t < nthreads; t++)
-		Pthread_join(tids[t], NULL);
-	pthread_barrier_destroy(&s.barrier);
-	free(rs);
-	free(tids);
-}
-
-unsigned long harness_rand(unsigned long *state)
-{
-	unsigned long x = *state ? *state : 0x9e3779b97f4a7c15ul;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*state = x;
-	return x;
-}
 
 uint64_t harness_cpu_ns(void)
 {

@@ -9,13 +9,6 @@
 
 #include "prodcons.h"
 
-/* harness.c: runs fn(arg, t) for t = 0..nthreads-1, one thread each, all
- * released together by a barrier; returns once every thread is joined. */
-void harness_run_threads(int nthreads, void (*fn)(void *arg, int t), void *arg);
-
-/* A small per-thread random generator (xorshift64), seeded by the caller. */
-unsigned long harness_rand(unsigned long *state);
-
 /* CPU time of this process so far, in nanoseconds (all its threads). */
 uint64_t harness_cpu_ns(void);
 

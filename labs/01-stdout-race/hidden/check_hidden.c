@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "common.h"
 #include "harness.h"
 #include "tasks.h"
@@ -531,11 +532,5 @@ static Suite *hidden_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(hidden_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(hidden_suite());
 }

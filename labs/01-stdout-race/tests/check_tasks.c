@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "common.h"
 #include "harness.h"
 #include "tasks.h"
@@ -498,11 +499,5 @@ static Suite *tasks_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tasks_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(tasks_suite());
 }

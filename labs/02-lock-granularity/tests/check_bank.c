@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "common.h"
 #include "granularity.h"
 #include "harness.h"
@@ -436,11 +437,5 @@ static Suite *bank_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(bank_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(bank_suite());
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "common.h"
 #include "harness.h"
 #include "prodcons.h"
@@ -187,11 +188,5 @@ static Suite *pipeline_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(pipeline_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(pipeline_suite());
 }

@@ -1,13 +1,8 @@
-/* harness.c - helpers every lab 02 program may link, the baselines
- * included: threads released together, argument parsing, a small random
- * generator. Never the student's code. */
-#include "harness.h"
-
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-
+/* run.c - helpers for the labs' harnesses and tests: threads released
+ * together by a barrier, and a small seeded random generator. */
 #include "common.h"
+
+#include <stdlib.h>
 
 struct start {
 	pthread_barrier_t barrier;
