@@ -7,7 +7,8 @@
  * read or written without the queue's lock is a data race in queue.c; a
  * message read by its consumer that the queue did not hand over under its
  * lock is a race on the message. main closes the queue once both
- * producers are done, while the consumers are still busy. */
+ * producers are done. Two short phases follow on fresh queues, to show an
+ * unlocked close and an unlocked test of closed or count every run. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -59,13 +60,53 @@ static void *consumer(void *arg)
 			app_error("race_queue: a message that no producer wrote");
 		a->s->got[a->c]++;
 		free(m);
-		/* Slow consumers: the queue is still full, and they are busy,
-		 * when main closes it, so their next get comes after the close
-		 * with no lock taken since: a read of closed or count outside
-		 * the lock is then unordered with close's write. */
-		work_sleep_ms(1);
 	}
 	return NULL;
+}
+
+/* A consumer of the late phases: waits first (phase 3) or not (phase 2),
+ * then gets until the queue reports closed. */
+struct late_arg {
+	struct queue *q;
+	int delay_ms;
+	pthread_t tid;
+};
+
+static void *late_consumer(void *arg)
+{
+	struct late_arg *a = arg;
+	void *item;
+
+	work_sleep_ms(a->delay_ms);
+	while (queue_get(a->q, &item))
+		;
+	return NULL;
+}
+
+/* Two consumers on a fresh queue; main puts nput items and closes it
+ * after close_after_ms. Only the sleeps order main and the consumers, and
+ * Helgrind does not count a sleep as synchronisation: whatever the queue's
+ * lock does not order is reported. Phase 2 (consumers waiting, close
+ * later): a close that writes closed before taking the lock. Phase 3 (items
+ * and close first, consumers later): a get that reads closed or count
+ * before taking it. */
+static void late_phase(int consumer_delay_ms, int nput, int close_after_ms)
+{
+	struct queue *q = queue_new(2);
+	struct late_arg a[2];
+
+	for (int c = 0; c < 2; c++) {
+		a[c] = (struct late_arg){ q, consumer_delay_ms, 0 };
+		Pthread_create(&a[c].tid, NULL, late_consumer, &a[c]);
+	}
+	work_sleep_ms(close_after_ms);
+	for (int i = 0; i < nput; i++)
+		if (!queue_put(q, NULL))
+			app_error("race_queue: a put failed before the close");
+	queue_close(q);
+	for (int c = 0; c < 2; c++)
+		Pthread_join(a[c].tid, NULL);
+	queue_free(q);
 }
 
 int main(int argc, char **argv)
@@ -90,5 +131,7 @@ int main(int argc, char **argv)
 	/* Helgrind judges the accesses, not this number. */
 	printf("race_queue: %ld of %d messages got\n", s.got[0] + s.got[1], PRODUCERS * MESSAGES);
 	queue_free(s.q);
+	late_phase(0, 0, 100);		/* phase 2: they wait, then the close */
+	late_phase(100, 2, 0);		/* phase 3: two items and the close, then they get */
 	return EXIT_SUCCESS;
 }
