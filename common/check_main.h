@@ -1,12 +1,37 @@
-/* check_main.h - the main() every Check program of the labs shares: runs
- * one suite in Check's normal mode (fork mode, per-test timeouts, the log
- * the grader reads) and exits non-zero when a test failed. For test
- * programs only: they link Check; common/'s library does not. */
+/* check_main.h - what every Check program of the labs shares: check_main()
+ * runs one suite in Check's normal mode (fork mode, per-test timeouts, the
+ * log the grader reads) and exits non-zero when a test failed; struct
+ * failure keeps the first thing a worker thread saw go wrong, since only
+ * the test's own thread may call ck_assert. For test programs only: they
+ * link Check; common/'s library does not. */
 #ifndef CHECK_MAIN_H
 #define CHECK_MAIN_H
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
+
+#include "common.h"
+
+/* The first failure any thread saw, kept for the test to report. */
+struct failure {
+	pthread_mutex_t lock;
+	char what[256];		/* "" until a thread fails */
+};
+
+static inline void failure_init(struct failure *f)
+{
+	Pthread_mutex_init(&f->lock, NULL);
+	f->what[0] = '\0';
+}
+
+static inline void failure_set(struct failure *f, const char *what)
+{
+	Pthread_mutex_lock(&f->lock);
+	if (f->what[0] == '\0')
+		snprintf(f->what, sizeof(f->what), "%s", what);
+	Pthread_mutex_unlock(&f->lock);
+}
 
 static inline int check_main(Suite *s)
 {

@@ -93,31 +93,6 @@ static void sink_close(struct sink *s)
 	Close(s->rfd);
 }
 
-/* Writes s[0..n) into dst as a C string literal, cut after 48 characters. */
-static void quote(char *dst, size_t cap, const char *s, size_t n)
-{
-	size_t o = 0;
-
-	dst[o++] = '"';
-	for (size_t i = 0; i < n && o + 8 < cap; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (i == 48) {
-			o += (size_t)snprintf(dst + o, cap - o, "...");
-			break;
-		}
-		if (c == '\n')
-			o += (size_t)snprintf(dst + o, cap - o, "\\n");
-		else if (c == '"' || c == '\\')
-			o += (size_t)snprintf(dst + o, cap - o, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			o += (size_t)snprintf(dst + o, cap - o, "\\x%02x", c);
-		else
-			dst[o++] = (char)c;
-	}
-	snprintf(dst + o, cap - o, "\"");
-}
-
 /* ---- expected lines: a sink's output must be exactly these, each once ---- */
 
 struct expect {
@@ -170,7 +145,7 @@ static void expect_match(struct expect *e, const struct sink *s, char *msg, size
 		int k;
 
 		lineno++;
-		quote(q, sizeof(q), p, n);
+		harness_quote(q, sizeof(q), p, n);
 		if (nl == NULL) {
 			snprintf(msg, cap, "torn line %s: no newline at the end of the output", q);
 			return;
@@ -190,7 +165,7 @@ static void expect_match(struct expect *e, const struct sink *s, char *msg, size
 	}
 	for (int k = 0; k < e->n; k++) {
 		if (!e->seen[k]) {
-			quote(q, sizeof(q), e->line[k], strlen(e->line[k]));
+			harness_quote(q, sizeof(q), e->line[k], strlen(e->line[k]));
 			snprintf(msg, cap, "the line %s never came out", q);
 			return;
 		}

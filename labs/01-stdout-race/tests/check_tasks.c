@@ -236,31 +236,6 @@ static void run_round_into(struct sink *s, int work_ms)
 enum { STARTING, FINISHING, NKINDS };
 static const char *const kind_word[NKINDS] = { "starting", "finishing" };
 
-/* Writes s[0..n) into dst as a C string literal, cut after 48 characters. */
-static void quote(char *dst, size_t cap, const char *s, size_t n)
-{
-	size_t o = 0;
-
-	dst[o++] = '"';
-	for (size_t i = 0; i < n && o + 8 < cap; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (i == 48) {
-			o += (size_t)snprintf(dst + o, cap - o, "...");
-			break;
-		}
-		if (c == '\n')
-			o += (size_t)snprintf(dst + o, cap - o, "\\n");
-		else if (c == '"' || c == '\\')
-			o += (size_t)snprintf(dst + o, cap - o, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			o += (size_t)snprintf(dst + o, cap - o, "\\x%02x", c);
-		else
-			dst[o++] = (char)c;
-	}
-	snprintf(dst + o, cap - o, "\"");
-}
-
 /* Reads "Task <id>: starting" or "Task <id>: finishing", exactly, from a line
  * without its newline; returns the kind, or -1 for anything else. */
 static int parse_line(const char *s, size_t n, long *id)
@@ -309,7 +284,7 @@ static void scan_lines(const struct sink *s, struct lines *L)
 		int k = parse_line(p, n, &id);
 
 		lineno++;
-		quote(q, sizeof(q), p, n);
+		harness_quote(q, sizeof(q), p, n);
 		if (nl == NULL)
 			snprintf(L->torn, sizeof(L->torn),
 				 "torn line %s: no newline at the end of the output", q);
@@ -351,11 +326,11 @@ START_TEST(test_tasks_say_whole_line)
 	board_free(b);
 	sink_close(&s);
 
-	quote(q, sizeof(q), s.buf, s.len);
+	harness_quote(q, sizeof(q), s.buf, s.len);
 	ck_assert_msg(s.len >= strlen(expect) && memcmp(s.buf, expect, strlen(expect)) == 0,
 		      "board_say(b, 3, \"hello\") wrote %s, expected \"Task 3: hello\\n\"", q);
 	snprintf(want, sizeof(want), "Task 12: %s\n", word);
-	quote(q, sizeof(q), s.buf + strlen(expect), s.len - strlen(expect));
+	harness_quote(q, sizeof(q), s.buf + strlen(expect), s.len - strlen(expect));
 	ck_assert_msg(s.len == strlen(expect) + strlen(want) &&
 		      memcmp(s.buf + strlen(expect), want, strlen(want)) == 0,
 		      "board_say(b, 12, <a 100-letter word>) wrote %s, expected "
@@ -382,7 +357,7 @@ START_TEST(test_tasks_run_in_order)
 	board_free(b);
 	sink_close(&s);
 
-	quote(q, sizeof(q), s.buf, s.len);
+	harness_quote(q, sizeof(q), s.buf, s.len);
 	ck_assert_msg(s.len == strlen(expect) && memcmp(s.buf, expect, s.len) == 0,
 		      "task_run(b, 0, 20) wrote %s, expected "
 		      "\"Task 0: starting\\nTask 0: finishing\\n\"", q);

@@ -26,26 +26,6 @@
 #define LOCKED_OPS 6		/* puts per thread in test_table_latency_locked */
 #define LOCKED_MS 2
 
-/* The first failure any thread saw, kept for the test to report. */
-struct failure {
-	pthread_mutex_t lock;
-	char what[256];
-};
-
-static void failure_init(struct failure *f)
-{
-	Pthread_mutex_init(&f->lock, NULL);
-	f->what[0] = '\0';
-}
-
-static void failure_set(struct failure *f, const char *what)
-{
-	Pthread_mutex_lock(&f->lock);
-	if (f->what[0] == '\0')
-		snprintf(f->what, sizeof(f->what), "%s", what);
-	Pthread_mutex_unlock(&f->lock);
-}
-
 static void setup(void)
 {
 	chaos_init();
