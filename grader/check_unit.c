@@ -112,27 +112,43 @@ static bool block_has(const char *b, size_t len, const char *needle)
 	return has;
 }
 
-/* Adds to a failed test's message the stuck text that belongs to it: the
- * block whose stacks show the test's own function (Check names it
- * NAME_fn), else, for the k-th test to time out, the k-th block that shows
- * no test function at all. Tests run one at a time, but one that ran long
- * and then failed its assertion was diagnosed too: counting alone would
- * hand its threads to the next test that timed out. */
-static void add_stuck(char **message, const char *stuck, const char *test, int k)
+/* The block whose stacks show the test's own function (Check names it
+ * NAME_fn), or NULL. */
+static const char *own_block(const char *stuck, const char *test, size_t *len)
 {
 	char *own = xasprintf("%s_fn ", test);
-	const char *b = NULL, *pick = NULL;
-	size_t len = 0, pick_len = 0;
-	int anonymous = 0;
-	while (stuck && !pick && (b = stuck_next(stuck, b, &len)) != NULL)
-		if (block_has(b, len, own))
-			pick = b, pick_len = len;
+	const char *b = NULL;
+	while (stuck && (b = stuck_next(stuck, b, len)) != NULL && !block_has(b, *len, own))
+		;
+	free(own);
+	return b;
+}
+
+static const char *test_of(const struct result *row)
+{
+	return strchr(row->id, '/') + 1;
+}
+
+/* Adds to failed test i's message the stuck text that belongs to it: the
+ * block that shows its own function, else, when it timed out, the next
+ * block that shows no test function at all, in the order of the timed-out
+ * tests that have no block of their own. Tests run one at a time, but one
+ * that ran long and then failed its assertion was diagnosed too: counting
+ * alone would hand its threads to the next test that timed out. */
+static void add_stuck(char **message, const char *stuck, const struct result *rows,
+                      const struct outcome *out, size_t n, size_t i)
+{
+	size_t len = 0, unused;
+	const char *pick = own_block(stuck, test_of(&rows[i]), &len), *b = NULL;
+	int k = 0, anonymous = 0;
+	for (size_t j = 0; !pick && out[i].timeout > 0 && j < n; j++)
+		k += out[j].timeout > 0 && out[j].timeout <= out[i].timeout &&
+		     !own_block(stuck, test_of(&rows[j]), &unused);
 	while (stuck && !pick && k >= 1 && (b = stuck_next(stuck, b, &len)) != NULL)
 		if (!block_has(b, len, "_fn (check_") && ++anonymous == k)
-			pick = b, pick_len = len;
+			pick = b;
 	if (pick)
-		strappend(message, "\n%.*s", (int)pick_len, pick);
-	free(own);
+		strappend(message, "\n%.*s", (int)len, pick);
 }
 
 /* The last lines the program printed, for a run that ended without its
@@ -227,8 +243,7 @@ static void judge_seed(struct lab_ctx *ctx, json_t *check, long seed, struct res
 		if (!out[i].seen) {
 			fail_row(ctx, &rows[i], check, test, seed, missing, r->timed_out);
 		} else if (!out[i].passed) {
-			add_stuck(&out[i].message, r->stuck, strchr(rows[i].id, '/') + 1,
-			          out[i].timeout);
+			add_stuck(&out[i].message, r->stuck, rows, out, n, i);
 			if (strncmp(out[i].message, "Early exit", 10) == 0) { /* why is in the output */
 				char *tail = output_tail(r);
 				strappend(&out[i].message, "%s", tail);

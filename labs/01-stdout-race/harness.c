@@ -1,5 +1,6 @@
 /* harness.c - helpers every lab 01 program may link, the baseline included:
- * a descriptor that writes nowhere, output quoted for the tests. Never the student's code. */
+ * a descriptor that writes nowhere, output quoted for the tests. Never the
+ * student's code. */
 #include "harness.h"
 
 #include <errno.h>
