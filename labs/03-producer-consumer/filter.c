@@ -88,14 +88,6 @@ static int thread_set_add(pthread_t *set, int n)
 	return n;
 }
 
-static bool thread_set_has(const pthread_t *set, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (pthread_equal(set[i], pthread_self()))
-			return true;
-	return false;
-}
-
 /* Both with w.lock held. */
 static void count_rows(int *times, int row0, int nrows)
 {
@@ -131,8 +123,6 @@ static void watch_place(int row0, int nrows)
 	if (w.on) {
 		w.r.place_calls++;
 		w.r.place_threads = thread_set_add(w.placer, w.r.place_threads);
-		if (thread_set_has(w.filterer, w.r.filter_threads))
-			w.r.placer_filtered = true;
 		count_rows(w.placed, row0, nrows);
 		if (row0 % w.chunk_rows != 0 ||
 		    nrows != (w.r.height - row0 < w.chunk_rows ? w.r.height - row0 : w.chunk_rows)) {
@@ -161,7 +151,7 @@ struct watch_report watch_stop(void)
 		if ((bad_f || bad_p) && w.r.first_bad_row < 0)
 			w.r.first_bad_row = y;
 	}
-	/* A placer that filtered after it placed is caught here too. */
+	/* A thread that both placed and filtered, in either order. */
 	for (int i = 0; i < w.r.place_threads; i++)
 		for (int j = 0; j < w.r.filter_threads; j++)
 			if (pthread_equal(w.placer[i], w.filterer[j]))
