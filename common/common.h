@@ -12,6 +12,9 @@
  *   trace_*                   counts work in flight, for the grader's checks.
  *   harness_run_threads()     for harnesses: threads released together.
  *   harness_rand(&state)      for harnesses: a small seeded generator.
+ *   harness_cpu_ns(), harness_threads_now(), harness_tid()
+ *                             for harnesses: this process's CPU time, its
+ *                             threads, the calling thread's kernel id.
  */
 #ifndef COMMON_H
 #define COMMON_H
@@ -102,9 +105,18 @@ struct trace_stats trace_read(void);
  * harness_run_threads: runs fn(arg, t) for t = 0..nthreads-1, one thread
  * each, all released together by a barrier; returns once all are joined.
  * harness_rand: a small per-thread generator (xorshift64); *state is the
- * caller's, seeded by it (0 is taken as a fixed non-zero seed). */
+ * caller's, seeded by it (0 is taken as a fixed non-zero seed).
+ * The rest watch the process from inside, for tests that check what the
+ * student's code started and how much CPU it burnt. */
 void harness_run_threads(int nthreads, void (*fn)(void *arg, int t), void *arg);
 unsigned long harness_rand(unsigned long *state);
+/* CPU time of this process so far, in nanoseconds (all its threads). */
+uint64_t harness_cpu_ns(void);
+/* Threads this process has now (the kernel's count, /proc/self/status). */
+int harness_threads_now(void);
+/* The calling thread's id as the kernel knows it: unique among the threads
+ * alive, and not handed to a new thread soon after one ends. */
+pid_t harness_tid(void);
 
 /* ---- benchmark report ----
  * One line per run, for the grader:

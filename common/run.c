@@ -1,8 +1,16 @@
 /* run.c - helpers for the labs' harnesses and tests: threads released
- * together by a barrier, and a small seeded random generator. */
+ * together by a barrier, a small seeded random generator, and what the
+ * process is doing (CPU time, threads, the caller's thread id). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE		/* gettid */
+#endif
 #include "common.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 struct start {
 	pthread_barrier_t barrier;
@@ -55,4 +63,35 @@ unsigned long harness_rand(unsigned long *state)
 	x ^= x << 17;
 	*state = x;
 	return x;
+}
+
+uint64_t harness_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) < 0)
+		unix_error("harness_cpu_ns: clock_gettime");
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int harness_threads_now(void)
+{
+	char line[256];
+	int n = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (f == NULL)
+		unix_error("harness_threads_now: /proc/self/status");
+	while (n < 0 && fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "Threads:", 8) == 0)
+			n = atoi(line + 8);
+	fclose(f);
+	if (n < 0)
+		app_error("harness_threads_now: no Threads line in /proc/self/status");
+	return n;
+}
+
+pid_t harness_tid(void)
+{
+	return gettid();
 }

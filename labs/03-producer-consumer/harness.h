@@ -9,12 +9,6 @@
 
 #include "prodcons.h"
 
-/* CPU time of this process so far, in nanoseconds (all its threads). */
-uint64_t harness_cpu_ns(void);
-
-/* Threads this process has now (the kernel's count, /proc/self/status). */
-int harness_threads_now(void);
-
 /* filter.c: the images. image_new gives width x height pixels drawn from
  * seed (0 gives all zero); image_free releases them. */
 void image_new(struct image *img, int width, int height, unsigned long seed);
