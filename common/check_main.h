@@ -1,6 +1,7 @@
-/* check_main.h - what every Check program of the labs shares: check_main()
- * runs one suite in Check's normal mode (fork mode, per-test timeouts, the
- * log the grader reads) and exits non-zero when a test failed; struct
+/* check_main.h - what every Check program of the labs shares: check_suite()
+ * makes the suite of a program's tests, check_main() runs it in Check's
+ * normal mode (fork mode, per-test timeouts, the log the grader reads) and
+ * exits non-zero when a test failed; struct
  * failure keeps the first thing a worker thread saw go wrong, since only
  * the test's own thread may call ck_assert. For test programs only: they
  * link Check; common/'s library does not. */
@@ -31,6 +32,21 @@ static inline void failure_set(struct failure *f, const char *what)
 	if (f->what[0] == '\0')
 		snprintf(f->what, sizeof(f->what), "%s", what);
 	Pthread_mutex_unlock(&f->lock);
+}
+
+/* One suite, one test case: the tests (a NULL-terminated list, run in
+ * that order), each with setup run first in its own process. */
+static inline Suite *check_suite(const char *name, void (*setup)(void),
+				 const TTest *const *tests)
+{
+	Suite *s = suite_create(name);
+	TCase *tc = tcase_create("Core");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	for (; *tests != NULL; tests++)
+		tcase_add_test(tc, *tests);
+	suite_add_tcase(s, tc);
+	return s;
 }
 
 static inline int check_main(Suite *s)

@@ -122,6 +122,16 @@ test: $(OUT)/$(TEST_PROGRAM)
 	$(Q)CHAOS_SEED=$(CHAOS_SEED) CK_DEFAULT_TIMEOUT=$(CK_TIMEOUT) \
 	  $(DEADLINE) -n $(TEST_PROGRAM) -s $(TEST_TIMEOUT) -t $(TEST_DEADLINE) -- $(OUT)/$(TEST_PROGRAM)
 
+# A lab in parts: make test-PART, helgrind-PART and coverage-PART run the
+# part's own programs (tests/check_PART.c, race_PART.c) instead of the
+# lab's defaults: make test-pipeline, make helgrind-table, ...
+test-%:
+	@$(MAKE) --no-print-directory test TEST_PROGRAM=check_$*
+helgrind-%:
+	@$(MAKE) --no-print-directory helgrind RACE_PROGRAM=race_$*
+coverage-%:
+	@$(MAKE) --no-print-directory coverage TEST_PROGRAM=check_$*
+
 # make helgrind: Helgrind prints each error as it finds it, so what it saw
 # before a hang is above the threads' stacks.
 HELGRIND_DEADLINE ?= 30

@@ -492,20 +492,14 @@ START_TEST(test_hidden_boards_independent)
 }
 END_TEST
 
-static Suite *hidden_suite(void)
-{
-	Suite *s = suite_create("hidden");
-	TCase *tc = tcase_create("Hidden");
-
-	tcase_add_checked_fixture(tc, setup, NULL);
-	tcase_add_test(tc, test_hidden_long_words_ids);
-	tcase_add_test(tc, test_hidden_many_boards);
-	tcase_add_test(tc, test_hidden_boards_independent);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	return check_main(hidden_suite());
+	const TTest *const tests[] = {
+		test_hidden_long_words_ids,
+		test_hidden_many_boards,
+		test_hidden_boards_independent,
+		NULL
+	};
+
+	return check_main(check_suite("hidden", setup, tests));
 }

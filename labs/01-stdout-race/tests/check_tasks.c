@@ -452,27 +452,17 @@ START_TEST(test_tasks_finished_while_running)
 }
 END_TEST
 
-static Suite *tasks_suite(void)
-{
-	Suite *s = suite_create("tasks");
-	TCase *core = tcase_create("Core");
-	TCase *stress = tcase_create("Stress");
-
-	tcase_add_checked_fixture(core, setup, NULL);
-	tcase_add_test(core, test_tasks_say_whole_line);
-	tcase_add_test(core, test_tasks_run_in_order);
-	suite_add_tcase(s, core);
-
-	tcase_add_checked_fixture(stress, setup, NULL);
-	tcase_add_test(stress, test_tasks_lines_whole);
-	tcase_add_test(stress, test_tasks_start_before_finish);
-	tcase_add_test(stress, test_tasks_counter_exact);
-	tcase_add_test(stress, test_tasks_finished_while_running);
-	suite_add_tcase(s, stress);
-	return s;
-}
-
 int main(void)
 {
-	return check_main(tasks_suite());
+	const TTest *const tests[] = {
+		test_tasks_say_whole_line,
+		test_tasks_run_in_order,
+		test_tasks_lines_whole,
+		test_tasks_start_before_finish,
+		test_tasks_counter_exact,
+		test_tasks_finished_while_running,
+		NULL
+	};
+
+	return check_main(check_suite("tasks", setup, tests));
 }

@@ -215,21 +215,15 @@ START_TEST(test_hidden_table_extremes)
 }
 END_TEST
 
-static Suite *hidden_suite(void)
-{
-	Suite *s = suite_create("hidden");
-	TCase *limits = tcase_create("Limits");
-
-	tcase_add_checked_fixture(limits, setup, NULL);
-	/* The table first: a bank that deadlocks must not cost it its points. */
-	tcase_add_test(limits, test_hidden_table_extremes);
-	tcase_add_test(limits, test_hidden_many_accounts);
-	tcase_add_test(limits, test_hidden_self_transfer);
-	suite_add_tcase(s, limits);
-	return s;
-}
-
 int main(void)
 {
-	return check_main(hidden_suite());
+	/* The table first: a bank that deadlocks must not cost it its points. */
+	const TTest *const tests[] = {
+		test_hidden_table_extremes,
+		test_hidden_many_accounts,
+		test_hidden_self_transfer,
+		NULL
+	};
+
+	return check_main(check_suite("hidden", setup, tests));
 }

@@ -396,27 +396,17 @@ START_TEST(test_bank_no_deadlock)
 }
 END_TEST
 
-static Suite *bank_suite(void)
-{
-	Suite *s = suite_create("bank");
-	TCase *core = tcase_create("Core");
-	TCase *stress = tcase_create("Stress");
-
-	tcase_add_checked_fixture(core, setup, NULL);
-	tcase_add_test(core, test_bank_transfer_basic);
-	tcase_add_test(core, test_bank_latency_locked);
-	suite_add_tcase(s, core);
-
-	tcase_add_checked_fixture(stress, setup, NULL);
-	tcase_add_test(stress, test_bank_money_conserved);
-	tcase_add_test(stress, test_bank_no_overdraft);
-	tcase_add_test(stress, test_bank_total_consistent);
-	tcase_add_test(stress, test_bank_no_deadlock);
-	suite_add_tcase(s, stress);
-	return s;
-}
-
 int main(void)
 {
-	return check_main(bank_suite());
+	const TTest *const tests[] = {
+		test_bank_transfer_basic,
+		test_bank_latency_locked,
+		test_bank_money_conserved,
+		test_bank_no_overdraft,
+		test_bank_total_consistent,
+		test_bank_no_deadlock,
+		NULL
+	};
+
+	return check_main(check_suite("bank", setup, tests));
 }

@@ -241,25 +241,15 @@ START_TEST(test_table_shared_keys)
 }
 END_TEST
 
-static Suite *table_suite(void)
-{
-	Suite *s = suite_create("table");
-	TCase *core = tcase_create("Core");
-	TCase *stress = tcase_create("Stress");
-
-	tcase_add_checked_fixture(core, setup, NULL);
-	tcase_add_test(core, test_table_put_get);
-	tcase_add_test(core, test_table_latency_locked);
-	suite_add_tcase(s, core);
-
-	tcase_add_checked_fixture(stress, setup, NULL);
-	tcase_add_test(stress, test_table_private_keys);
-	tcase_add_test(stress, test_table_shared_keys);
-	suite_add_tcase(s, stress);
-	return s;
-}
-
 int main(void)
 {
-	return check_main(table_suite());
+	const TTest *const tests[] = {
+		test_table_put_get,
+		test_table_latency_locked,
+		test_table_private_keys,
+		test_table_shared_keys,
+		NULL
+	};
+
+	return check_main(check_suite("table", setup, tests));
 }

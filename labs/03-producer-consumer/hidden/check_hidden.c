@@ -183,20 +183,14 @@ START_TEST(test_hidden_pipeline_extreme_shapes)
 }
 END_TEST
 
-static Suite *hidden_suite(void)
-{
-	Suite *s = suite_create("hidden");
-	TCase *core = tcase_create("Core");
-
-	tcase_add_checked_fixture(core, setup, NULL);
-	tcase_add_test(core, test_hidden_close_while_busy);
-	tcase_add_test(core, test_hidden_two_queues_apart);
-	tcase_add_test(core, test_hidden_pipeline_extreme_shapes);
-	suite_add_tcase(s, core);
-	return s;
-}
-
 int main(void)
 {
-	return check_main(hidden_suite());
+	const TTest *const tests[] = {
+		test_hidden_close_while_busy,
+		test_hidden_two_queues_apart,
+		test_hidden_pipeline_extreme_shapes,
+		NULL
+	};
+
+	return check_main(check_suite("hidden", setup, tests));
 }

@@ -171,22 +171,16 @@ START_TEST(test_pipeline_joins_every_thread)
 }
 END_TEST
 
-static Suite *pipeline_suite(void)
-{
-	Suite *s = suite_create("pipeline");
-	TCase *core = tcase_create("Core");
-
-	tcase_add_checked_fixture(core, setup, NULL);
-	tcase_add_test(core, test_pipeline_matches_sequential);
-	tcase_add_test(core, test_pipeline_each_chunk_once);
-	tcase_add_test(core, test_pipeline_workers_and_one_consumer);
-	tcase_add_test(core, test_pipeline_bounded_in_flight);
-	tcase_add_test(core, test_pipeline_joins_every_thread);
-	suite_add_tcase(s, core);
-	return s;
-}
-
 int main(void)
 {
-	return check_main(pipeline_suite());
+	const TTest *const tests[] = {
+		test_pipeline_matches_sequential,
+		test_pipeline_each_chunk_once,
+		test_pipeline_workers_and_one_consumer,
+		test_pipeline_bounded_in_flight,
+		test_pipeline_joins_every_thread,
+		NULL
+	};
+
+	return check_main(check_suite("pipeline", setup, tests));
 }

@@ -519,30 +519,20 @@ START_TEST(test_queue_fifo_per_producer)
 }
 END_TEST
 
-static Suite *queue_suite(void)
-{
-	Suite *s = suite_create("queue");
-	TCase *core = tcase_create("Core");
-	TCase *stress = tcase_create("Stress");
-
-	tcase_add_checked_fixture(core, setup, NULL);
-	tcase_add_test(core, test_queue_fifo_one_thread);
-	tcase_add_test(core, test_queue_put_waits_while_full);
-	tcase_add_test(core, test_queue_get_waits_while_empty);
-	tcase_add_test(core, test_queue_no_busy_wait);
-	tcase_add_test(core, test_queue_close_wakes_every_waiter);
-	tcase_add_test(core, test_queue_close_drains_then_fails);
-	suite_add_tcase(s, core);
-
-	tcase_add_checked_fixture(stress, setup, NULL);
-	tcase_add_test(stress, test_queue_many_producers_consumers);
-	tcase_add_test(stress, test_queue_fifo_per_producer);
-	tcase_add_test(stress, test_queue_stolen_wakeups);
-	suite_add_tcase(s, stress);
-	return s;
-}
-
 int main(void)
 {
-	return check_main(queue_suite());
+	const TTest *const tests[] = {
+		test_queue_fifo_one_thread,
+		test_queue_put_waits_while_full,
+		test_queue_get_waits_while_empty,
+		test_queue_no_busy_wait,
+		test_queue_close_wakes_every_waiter,
+		test_queue_close_drains_then_fails,
+		test_queue_many_producers_consumers,
+		test_queue_fifo_per_producer,
+		test_queue_stolen_wakeups,
+		NULL
+	};
+
+	return check_main(check_suite("queue", setup, tests));
 }

@@ -139,20 +139,14 @@ START_TEST(test_hidden_one_worker_fifo)
 }
 END_TEST
 
-static Suite *hidden_suite(void)
-{
-	Suite *s = suite_create("hidden");
-	TCase *core = tcase_create("Core");
-
-	tcase_add_checked_fixture(core, setup, NULL);
-	tcase_add_test(core, test_hidden_maps_at_once);
-	tcase_add_test(core, test_hidden_many_inputs);
-	tcase_add_test(core, test_hidden_one_worker_fifo);
-	suite_add_tcase(s, core);
-	return s;
-}
-
 int main(void)
 {
-	return check_main(hidden_suite());
+	const TTest *const tests[] = {
+		test_hidden_maps_at_once,
+		test_hidden_many_inputs,
+		test_hidden_one_worker_fifo,
+		NULL
+	};
+
+	return check_main(check_suite("hidden", setup, tests));
 }

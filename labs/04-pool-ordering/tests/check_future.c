@@ -274,22 +274,16 @@ START_TEST(test_pool_destroy_finishes_queued_calls)
 }
 END_TEST
 
-static Suite *future_suite(void)
-{
-	Suite *s = suite_create("future");
-	TCase *core = tcase_create("Core");
-
-	tcase_add_checked_fixture(core, setup, NULL);
-	tcase_add_test(core, test_future_get_waits_for_the_call);
-	tcase_add_test(core, test_future_get_sleeps);
-	tcase_add_test(core, test_future_many_in_flight);
-	tcase_add_test(core, test_future_submit_returns_at_once);
-	tcase_add_test(core, test_pool_destroy_finishes_queued_calls);
-	suite_add_tcase(s, core);
-	return s;
-}
-
 int main(void)
 {
-	return check_main(future_suite());
+	const TTest *const tests[] = {
+		test_future_get_waits_for_the_call,
+		test_future_get_sleeps,
+		test_future_many_in_flight,
+		test_future_submit_returns_at_once,
+		test_pool_destroy_finishes_queued_calls,
+		NULL
+	};
+
+	return check_main(check_suite("future", setup, tests));
 }

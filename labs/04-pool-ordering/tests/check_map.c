@@ -211,22 +211,16 @@ START_TEST(test_pool_create_starts_workers_destroy_joins)
 }
 END_TEST
 
-static Suite *map_suite(void)
-{
-	Suite *s = suite_create("map");
-	TCase *core = tcase_create("Core");
-
-	tcase_add_checked_fixture(core, setup, NULL);
-	tcase_add_test(core, test_map_results_in_input_order);
-	tcase_add_test(core, test_map_each_input_once);
-	tcase_add_test(core, test_map_runs_n_at_once);
-	tcase_add_test(core, test_map_uses_only_its_workers);
-	tcase_add_test(core, test_pool_create_starts_workers_destroy_joins);
-	suite_add_tcase(s, core);
-	return s;
-}
-
 int main(void)
 {
-	return check_main(map_suite());
+	const TTest *const tests[] = {
+		test_map_results_in_input_order,
+		test_map_each_input_once,
+		test_map_runs_n_at_once,
+		test_map_uses_only_its_workers,
+		test_pool_create_starts_workers_destroy_joins,
+		NULL
+	};
+
+	return check_main(check_suite("map", setup, tests));
 }
