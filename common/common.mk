@@ -62,7 +62,7 @@ $(OUT)/common/%.o: $(COMMON_DIR)/%.c $(wildcard $(COMMON_DIR)/*.h)
 	$(SAY) CC 'common/$*.c$(KIND)'
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(OUT)/%.o: %.c $(wildcard *.h) $(COMMON_DIR)/common.h
+$(OUT)/%.o: %.c $(wildcard *.h tests/*.h) $(COMMON_DIR)/common.h
 	@mkdir -p $(@D)
 	$(SAY) CC '$<$(KIND)'
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<

@@ -140,6 +140,31 @@ static enum verdict judge_cpu(const struct trials *t, const struct speedup_targe
 	return share >= g->target ? V_PASS : V_FAIL;
 }
 
+void growth_of(const struct trials *t, double *growth)
+{
+	for (size_t i = 0; i < t->n; i++)
+		growth[i] = t->ratio[i] > 0 ? 1 / t->ratio[i] : 1e9;
+}
+
+/* A cost that must stay flat: the candidate (the larger case) may take at
+ * most target times the baseline (the smaller); the control, the same
+ * pair measured another way, is shown beside it for comparison. */
+static enum verdict judge_flat(const struct trials *t, const struct speedup_target *g,
+                               char **why)
+{
+	double growth[TRIALS_MAX], control[TRIALS_MAX];
+	growth_of(t, growth);
+	for (size_t i = 0; i < t->n; i++)
+		control[i] = t->control[i] > 0 ? 1 / t->control[i] : 0;
+	double med = median_of(growth, t->n), ctl = median_of(control, t->n);
+	char *compare = ctl > 0 ? xasprintf(" The control, the same two cases the other way, "
+	                                    "grew %.2fx.", ctl) : xstrdup("");
+	*why = xasprintf("The larger case took %.2fx the time of the smaller (at most %.2fx "
+	                 "may).%s", med, g->target, compare);
+	free(compare);
+	return med <= g->target ? V_PASS : V_FAIL;
+}
+
 enum verdict speedup_judge(const struct trials *t, const struct speedup_target *g, char **why)
 {
 	if (t->n == 0) {
@@ -147,5 +172,7 @@ enum verdict speedup_judge(const struct trials *t, const struct speedup_target *
 		return V_ERROR;
 	}
 	double med = median_of(t->ratio, t->n);
+	if (g->flat)
+		return judge_flat(t, g, why);
 	return g->cpu_bound ? judge_cpu(t, g, med, why) : judge_sleep(t, g, med, why);
 }

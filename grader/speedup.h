@@ -7,6 +7,7 @@
  *   effective_cpus  CPUs this process may use now: affinity mask, then the
  *                   cgroup's CPU quota (v2 cpu.max, v1 cfs quota).
  *   speedup_judge   the verdict from the trials, the target and the machine.
+ *   growth_of       candidate over baseline per pair (a flat check's figure).
  */
 #ifndef SPEEDUP_H
 #define SPEEDUP_H
@@ -25,6 +26,8 @@ struct trials {
 
 struct speedup_target {
 	bool cpu_bound;
+	bool flat;            /* a cost that must not grow: target is the most the
+	                         candidate may take, as a multiple of the baseline */
 	double target;        /* sleep: the speedup; cpu: fraction of the control's */
 	long min_inflight;    /* sleep: tasks that must have run at once */
 	double cpus;          /* effective CPUs (cpu-bound only) */
@@ -35,6 +38,7 @@ double median_of(const double *v, size_t n);
 double spread_of(const double *v, size_t n);
 double effective_cpus(void);
 /* Sets *why (a heap string for the student) and returns the verdict. */
+void growth_of(const struct trials *t, double *growth);
 enum verdict speedup_judge(const struct trials *t, const struct speedup_target *g, char **why);
 
 #endif /* SPEEDUP_H */

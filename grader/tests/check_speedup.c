@@ -120,6 +120,32 @@ START_TEST(test_speedup_effective_cpus_within_affinity)
 }
 END_TEST
 
+/* A flat cost: baseline the small case, candidate the large; the ratio
+ * small/large near 1 is flat, near 0.1 grew tenfold. */
+START_TEST(test_speedup_flat_passes_when_cost_stays)
+{
+	double r[] = { 0.95, 0.9, 1.0, 0.97, 0.92 }, c[] = { 0.1, 0.12, 0.11, 0.1, 0.09 };
+	struct trials t = trials_of(r, c, 1, 5);
+	struct speedup_target g = { .flat = true, .target = 3 };
+	char *why = NULL;
+	ck_assert_int_eq(speedup_judge(&t, &g, &why), V_PASS);
+	ck_assert_msg(strstr(why, "1.05x") && strstr(why, "grew 10.00x"), "%s", why);
+	free(why);
+}
+END_TEST
+
+START_TEST(test_speedup_flat_fails_when_cost_grows)
+{
+	double r[] = { 0.1, 0.12, 0.11, 0.1, 0.09 };
+	struct trials t = trials_of(r, NULL, 1, 5);
+	struct speedup_target g = { .flat = true, .target = 3 };
+	char *why = NULL;
+	ck_assert_int_eq(speedup_judge(&t, &g, &why), V_FAIL);
+	ck_assert_msg(strstr(why, "10.00x") && !strstr(why, "control"), "%s", why);
+	free(why);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("speedup");
@@ -132,6 +158,8 @@ int main(void)
 	tcase_add_test(core, test_speedup_cpu_judged_against_control);
 	tcase_add_test(core, test_speedup_cpu_inconclusive_when_machine_cannot_show_it);
 	tcase_add_test(core, test_speedup_no_trials_is_grader_error);
+	tcase_add_test(core, test_speedup_flat_passes_when_cost_stays);
+	tcase_add_test(core, test_speedup_flat_fails_when_cost_grows);
 	tcase_add_test(core, test_speedup_effective_cpus_within_affinity);
 	suite_add_tcase(s, core);
 	return suite_passes(s, 1) ? EXIT_SUCCESS : EXIT_FAILURE;
