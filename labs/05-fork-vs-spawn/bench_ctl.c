@@ -8,32 +8,23 @@
 #include "common.h"
 #include "harness.h"
 
-#define USAGE "usage: bench_ctl fork|spawn NPROCS COUNT MS"
-
-static int64_t in[TASKS_MAX], out[TASKS_MAX];
-static int count, nthreads;
-
+/* Thread t computes every nprocs-th task, starting at t. */
 static void share(void *arg, int t)
 {
-	(void)arg;
-	for (int i = t; i < count; i += nthreads)
-		out[i] = task_compute(in[i]);
+	struct bench *b = arg;
+
+	for (int i = t; i < b->count; i += b->nprocs)
+		b->results[i] = task_compute(b->inputs[i]);
 }
 
 int main(int argc, char **argv)
 {
-	int ms;
+	static struct bench b;
 	uint64_t start;
 
-	if (argc != 5)
-		app_error(USAGE);
-	nthreads = arg_int(argv[2], 1, 64, USAGE);
-	count = arg_int(argv[3], 1, TASKS_MAX, USAGE);
-	ms = arg_int(argv[4], 0, 1000, USAGE);
-	for (int i = 0; i < count; i++)
-		in[i] = task_input(i, ms);
+	task_bench_args(&b, argc, argv);
 	start = clock_now_ns();
-	harness_run_threads(nthreads, share, NULL);
-	bench_report(clock_now_ns() - start, nthreads);
+	harness_run_threads(b.nprocs, share, &b);
+	bench_report(clock_now_ns() - start, b.nprocs);
 	return EXIT_SUCCESS;
 }

@@ -7,23 +7,14 @@
 #include "common.h"
 #include "harness.h"
 
-#define USAGE "usage: bench_seq fork|spawn NPROCS COUNT MS"
-
 int main(int argc, char **argv)
 {
-	static int64_t in[TASKS_MAX], out[TASKS_MAX];
-	int count, ms;
+	static struct bench b;
 	uint64_t start;
 
-	if (argc != 5)
-		app_error(USAGE);
-	(void)arg_int(argv[2], 1, 64, USAGE);
-	count = arg_int(argv[3], 1, TASKS_MAX, USAGE);
-	ms = arg_int(argv[4], 0, 1000, USAGE);
-	for (int i = 0; i < count; i++)
-		in[i] = task_input(i, ms);
+	task_bench_args(&b, argc, argv);
 	start = clock_now_ns();
-	task_run_sequential(in, out, count);
+	task_run_sequential(b.inputs, b.results, b.count);
 	bench_report(clock_now_ns() - start, 1);
 	return EXIT_SUCCESS;
 }

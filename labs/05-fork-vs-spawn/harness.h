@@ -46,6 +46,17 @@ int harness_capture_stderr(int (*fn)(void *arg), void *arg, char *buf, size_t n)
 int64_t task_input(int i, int cost);
 /* The harness's sequential answer, and the speedup baseline. */
 void task_run_sequential(const int64_t *inputs, int64_t *results, int count);
+/* The benchmarks' words, the same for bench_procs, bench_seq, bench_ctl:
+ *   PROGRAM fork|spawn NPROCS COUNT MS
+ * task_bench_args parses them (or prints the usage and exits) and fills
+ * in COUNT inputs of MS ms each. */
+struct bench {
+	bool spawn;
+	int nprocs, count;
+	int64_t inputs[TASKS_MAX], results[TASKS_MAX];
+};
+void task_bench_args(struct bench *b, int argc, char **argv);
+
 /* The path of the lab's worker program, beside the running program. */
 const char *task_worker_path(void);
 

@@ -101,6 +101,23 @@ void task_run_sequential(const int64_t *inputs, int64_t *results, int count)
 		results[i] = task_compute(inputs[i]);
 }
 
+#define BENCH_USAGE "usage: PROGRAM fork|spawn NPROCS COUNT MS (1 <= NPROCS <= 64, " \
+	"1 <= COUNT <= 1024, 0 <= MS <= 1000)"
+
+void task_bench_args(struct bench *b, int argc, char **argv)
+{
+	int ms;
+
+	if (argc != 5 || (strcmp(argv[1], "fork") != 0 && strcmp(argv[1], "spawn") != 0))
+		app_error(BENCH_USAGE);
+	b->spawn = strcmp(argv[1], "spawn") == 0;
+	b->nprocs = arg_int(argv[2], 1, 64, BENCH_USAGE);
+	b->count = arg_int(argv[3], 1, TASKS_MAX, BENCH_USAGE);
+	ms = arg_int(argv[4], 0, 1000, BENCH_USAGE);
+	for (int i = 0; i < b->count; i++)
+		b->inputs[i] = task_input(i, ms);
+}
+
 const char *task_worker_path(void)
 {
 	static char path[PATH_MAX];
