@@ -32,11 +32,13 @@ LDLIBS  := -lm
 
 COMMON_SRC := $(COMMON_DIR)/errors.c $(COMMON_DIR)/clock.c $(COMMON_DIR)/work.c \
               $(COMMON_DIR)/chaos.c $(COMMON_DIR)/trace.c $(COMMON_DIR)/run.c
+# A coverage build also flushes its counts at _exit (common/coverage/).
+COMMON_SRC += $(if $(filter coverage,$(BUILD_KIND)),$(COMMON_DIR)/coverage/gcov_flush.c)
 COMMON_OBJ := $(patsubst $(COMMON_DIR)/%.c,$(OUT)/common/%.o,$(COMMON_SRC))
 STUDENT_OBJ := $(patsubst %.c,$(OUT)/%.o,$(STUDENT))
 HARNESS_OBJ := $(patsubst %.c,$(OUT)/%.o,$(HARNESS))
 
-.PHONY: all test helgrind bench coverage clean
+.PHONY: all test helgrind bench coverage coverage-all clean
 .DEFAULT_GOAL := all
 all: $(addprefix $(OUT)/,$(PROGRAMS))
 	@:
@@ -186,6 +188,37 @@ asan/%:
 	  EXTRA_LDFLAGS="-fsanitize=address,undefined -static-libasan -static-libubsan" \
 	  $(BUILD)/asan/labs/$(LAB)/$*
 
+# What the figures leave out, said once per student file.
+COV_EXCL_NOTE = for f in $(STUDENT); do \
+	  n=$$(grep -c 'GCOVR_EXCL_\(START\|LINE\|BR_LINE\)' $$f); \
+	  [ "$$n" -gt 1 ] && w="$$n places marked GCOVR_EXCL are" || w="1 place marked GCOVR_EXCL is"; \
+	  [ "$$n" -gt 0 ] && echo "$$f: $$w left out of these figures: code a correct program never reaches (its comment says why)"; \
+	done; true
+
+# make coverage-all: the same for every test program of the lab at once
+# (TEST_PROGRAMS: its check_* programs), their counts added up: what the
+# lab's tests reach together, as a table and as an HTML report of every
+# line. COV_FAIL_UNDER=N fails below N % of lines.
+TEST_PROGRAMS ?= $(filter check_%,$(PROGRAMS))
+coverage-all:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/coverage BUILD_KIND=coverage \
+	  EXTRA_CFLAGS="--coverage -O0" EXTRA_LDFLAGS="--coverage -Wl,--wrap=_exit" \
+	  $(addprefix $(COV_OUT)/,$(TEST_PROGRAMS))
+	@find $(COV_OUT) -name '*.gcda' -delete
+	$(Q)for p in $(TEST_PROGRAMS); do \
+	  echo "  TEST $$p in one process, chaos seed $(CHAOS_SEED) [coverage]"; \
+	  CK_FORK=no CHAOS_SEED=$(CHAOS_SEED) $(DEADLINE) -n $$p -s $(TEST_TIMEOUT) \
+	    -t $(TEST_DEADLINE) -- $(COV_OUT)/$$p > /dev/null 2>&1 || true; \
+	done
+	$(SAY) GCOV '$(STUDENT)'
+	$(Q)gcovr --root . --object-directory $(COV_OUT) $(addprefix --filter ,$(STUDENT)) \
+	  --branches --txt --print-summary --html-details $(COV_OUT)/coverage.html \
+	  $(if $(COV_FAIL_UNDER),--fail-under-line $(COV_FAIL_UNDER)) $(COV_OUT) $(GCOVR_ARGS); \
+	rc=$$?; echo "  line by line: $(patsubst $(ROOT)/%,%,$(COV_OUT))/coverage.html"; \
+	$(COV_EXCL_NOTE); \
+	[ $$rc -eq 0 ] || echo "  coverage: below $(COV_FAIL_UNDER)% of the lines of $(STUDENT)"; \
+	exit $$rc
+
 # Coverage runs the tests in one process (CK_FORK=no): a forked test child
 # that fails writes no coverage data (TOOLCHAIN.md). The deadline stands in
 # for Check's per-test timeouts, which fork mode alone provides. Lines the
@@ -194,7 +227,7 @@ asan/%:
 COV_OUT := $(BUILD)/coverage/labs/$(LAB)
 coverage:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/coverage BUILD_KIND=coverage \
-	  EXTRA_CFLAGS="--coverage -O0" EXTRA_LDFLAGS=--coverage $(COV_OUT)/$(TEST_PROGRAM)
+	  EXTRA_CFLAGS="--coverage -O0" EXTRA_LDFLAGS="--coverage -Wl,--wrap=_exit" $(COV_OUT)/$(TEST_PROGRAM)
 	@find $(COV_OUT) -name '*.gcda' -delete
 	$(SAY) TEST '$(TEST_PROGRAM) in one process, chaos seed $(CHAOS_SEED) [coverage]'
 	$(Q)CK_FORK=no CHAOS_SEED=$(CHAOS_SEED) $(DEADLINE) -n $(TEST_PROGRAM) \
@@ -202,8 +235,4 @@ coverage:
 	$(SAY) GCOV '$(STUDENT)'
 	$(Q)gcovr --root . --object-directory $(COV_OUT) $(addprefix --filter ,$(STUDENT)) \
 	  --branches --print-summary $(COV_OUT) $(GCOVR_ARGS)
-	@for f in $(STUDENT); do \
-	  n=$$(grep -c 'GCOVR_EXCL_\(START\|LINE\|BR_LINE\)' $$f); \
-	  [ "$$n" -gt 1 ] && w="$$n places marked GCOVR_EXCL are" || w="1 place marked GCOVR_EXCL is"; \
-	  [ "$$n" -gt 0 ] && echo "$$f: $$w left out of these figures: code a correct program never reaches (its comment says why)"; \
-	done; true
+	@$(COV_EXCL_NOTE)
