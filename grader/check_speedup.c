@@ -102,22 +102,14 @@ static int trial(struct lab_ctx *ctx, json_t *check, struct trials *t, char **wh
 
 static char *figures(const struct trials *t, const struct speedup_target *g)
 {
+	double lo, hi, growth[TRIALS_MAX];
 	if (g->flat) {
-		double growth[TRIALS_MAX], lo, hi;
 		growth_of(t, growth);
-		lo = hi = growth[0];
-		for (size_t i = 1; i < t->n; i++) {
-			lo = growth[i] < lo ? growth[i] : lo;
-			hi = growth[i] > hi ? growth[i] : hi;
-		}
+		min_max(growth, t->n, &lo, &hi);
 		return xasprintf("growth %.2fx (median of %zu interleaved pairs, min-max %.2f-%.2f); "
 		                 "at most %.2fx.", median_of(growth, t->n), t->n, lo, hi, g->target);
 	}
-	double lo = t->ratio[0], hi = t->ratio[0];
-	for (size_t i = 1; i < t->n; i++) {
-		lo = t->ratio[i] < lo ? t->ratio[i] : lo;
-		hi = t->ratio[i] > hi ? t->ratio[i] : hi;
-	}
+	min_max(t->ratio, t->n, &lo, &hi);
 	return xasprintf("speedup %.2fx (median of %zu interleaved pairs, min-max %.2f-%.2f); "
 	                 "target %s%.2f%s.", median_of(t->ratio, t->n), t->n, lo, hi,
 	                 g->cpu_bound ? "" : ">= ", g->target,

@@ -8,6 +8,7 @@
  *                   cgroup's CPU quota (v2 cpu.max, v1 cfs quota).
  *   speedup_judge   the verdict from the trials, the target and the machine.
  *   growth_of       candidate over baseline per pair (a flat check's figure).
+ *   min_max         the least and the greatest of n values.
  */
 #ifndef SPEEDUP_H
 #define SPEEDUP_H
@@ -39,6 +40,7 @@ double spread_of(const double *v, size_t n);
 double effective_cpus(void);
 /* Sets *why (a heap string for the student) and returns the verdict. */
 void growth_of(const struct trials *t, double *growth);
+void min_max(const double *v, size_t n, double *lo, double *hi);
 enum verdict speedup_judge(const struct trials *t, const struct speedup_target *g, char **why);
 
 #endif /* SPEEDUP_H */

@@ -129,7 +129,7 @@ START_TEST(test_speedup_flat_passes_when_cost_stays)
 	struct speedup_target g = { .flat = true, .target = 3 };
 	char *why = NULL;
 	ck_assert_int_eq(speedup_judge(&t, &g, &why), V_PASS);
-	ck_assert_msg(strstr(why, "1.05x") && strstr(why, "grew 10.00x"), "%s", why);
+	ck_assert_msg(strstr(why, "grew 10.00x") && !strstr(why, "more than"), "%s", why);
 	free(why);
 }
 END_TEST
@@ -141,7 +141,7 @@ START_TEST(test_speedup_flat_fails_when_cost_grows)
 	struct speedup_target g = { .flat = true, .target = 3 };
 	char *why = NULL;
 	ck_assert_int_eq(speedup_judge(&t, &g, &why), V_FAIL);
-	ck_assert_msg(strstr(why, "10.00x") && !strstr(why, "control"), "%s", why);
+	ck_assert_msg(strstr(why, "grew more than it may") && !strstr(why, "control"), "%s", why);
 	free(why);
 }
 END_TEST
