@@ -5,7 +5,12 @@
 #                                   grade (the main job); exit 0 all passed, else 2
 #   grader/grade.sh [the same VAR=value words]   the same, with the grader's own
 #                                   exit codes 0-4 (for CI: see README.md)
-#   make grade-batch SUBMISSIONS=DIR [GRADEBOOK=F] [LAB=NN]   grade a class
+#   make grade-batch SUBMISSIONS=DIR [OUT=DIR] [GRADEBOOK=F] [BY_CHECK=1] [LAB=NN]
+#                                   grade a class: a folder per student
+#   make grade-merge OUT=DIR [GRADEBOOK=F] [BY_CHECK=1]   one gradebook from the
+#                                   results files of many jobs (grader/cluster/)
+#   JOBS=N (grade, grade-batch)     labs graded at once (default: the CPUs, as
+#                                   root; 1 otherwise); timing checks run alone
 #   make test                       the project's own proof
 #   make skeletons                  regenerate labs/*/ student files from solutions/
 #   make coverage [LAB=NN] [SUBMISSION=DIR]   gcov: which lines the tests reach
@@ -35,7 +40,8 @@ GRADE_FLAGS = $(if $(LAB),--lab '$(LAB)') $(if $(SUBMISSION),--submission '$(SUB
               $(if $(JSON),--json '$(JSON)') $(if $(JUNIT),--junit '$(JUNIT)') \
               $(if $(TAP),--tap '$(TAP)') $(if $(CHECK),--check '$(CHECK)') \
               $(if $(SEED),--seed '$(SEED)') $(if $(RAW),--raw) $(if $(AUTOLAB),--autolab) \
-              $(if $(VERBOSE),--verbose) $(if $(PROGRESS),--progress '$(PROGRESS)')
+              $(if $(VERBOSE),--verbose) $(if $(PROGRESS),--progress '$(PROGRESS)') \
+              $(if $(JOBS),--jobs '$(JOBS)')
 
 # Quiet: one line for the whole build instead of a compiler command per file
 # (the first `make grade` compiles some twenty files). V=1 shows the commands.
@@ -48,7 +54,7 @@ say_build = $(if $(build_said),,$(eval build_said := 1)@echo "building the grade
 endif
 
 .SECONDARY:
-.PHONY: all grade grade-run grade-batch test unit skeletons check-skeletons coverage deps clean release
+.PHONY: all grade grade-run grade-batch grade-merge test unit skeletons check-skeletons coverage deps clean release
 all: $(GRADER)
 
 deps:
@@ -75,11 +81,20 @@ grade-run: $(GRADER)
 	@$(GRADER) --root . $(GRADE_FLAGS); echo $$? > '$(GRADE_CODE)'
 
 # A whole class: SUBMISSIONS=DIR holds one folder per student, each laid out
-# like labs/. GRADEBOOK=F (default build/batch/gradebook.csv).
-BATCH_OUT := $(BUILD)/batch
+# like labs/. Into OUT (default build/batch): <student>.json, .xml, .txt,
+# gradebook.csv (or GRADEBOOK=F) and summary.txt.
+BATCH_OUT = $(or $(OUT),$(BUILD)/batch)
 grade-batch: $(GRADER)
-	@sh grader/batch.sh $(GRADER) '$(SUBMISSIONS)' $(BATCH_OUT) '$(or $(GRADEBOOK),$(BATCH_OUT)/gradebook.csv)' \
-	  $(if $(LAB),--lab '$(LAB)') $(if $(CHECK),--check '$(CHECK)')
+	@$(if $(SUBMISSIONS),,$(error say SUBMISSIONS=DIR: a folder with one folder per student))
+	@$(GRADER) --root . --batch '$(SUBMISSIONS)' --out '$(BATCH_OUT)' \
+	  $(if $(GRADEBOOK),--gradebook '$(GRADEBOOK)') $(if $(BY_CHECK),--by-check) \
+	  $(if $(LAB),--lab '$(LAB)') $(if $(CHECK),--check '$(CHECK)') \
+	  $(if $(JOBS),--jobs '$(JOBS)') $(if $(PROGRESS),--progress '$(PROGRESS)')
+
+grade-merge: $(GRADER)
+	@$(if $(OUT),,$(error say OUT=DIR: the folder the jobs wrote their results into))
+	@$(GRADER) --merge '$(OUT)' $(if $(GRADEBOOK),--gradebook '$(GRADEBOOK)') \
+	  $(if $(BY_CHECK),--by-check)
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h grader/*.h grader/tests/*.h) | deps
 	$(say_build)

@@ -18,7 +18,8 @@ gdb                backtraces of a hung test before it is killed
 bubblewrap         the sandbox for student code
 gcovr              coverage reports from gcov
 patch              applies the mutants in the self-test
-jq                 reads results files into the batch gradebook
+jq                 reads results files (CI threshold, Gradescope, Autolab, bench targets)
+parallel           GNU parallel: grades a class over several machines (grader/cluster)
 "
 
 missing=$(printf '%s\n' "$PACKAGES" | awk 'NF {print $1}' | while read -r p; do

@@ -5,7 +5,8 @@
  *                 so every check is present in the results whatever happens.
  *   lab_stage     scratch copy of the pristine lab plus the student files.
  *   lab_build     the lab's own Makefile, in the sandbox.
- *   check_kind    finds the runner for a spec's "kind".
+ *   check_kind    finds the runner for a spec's "kind"; check_alone, whether
+ *                 it must run with nothing else beside it.
  *   lab_run       sandbox_run with the lab's scrubbed environment.
  *   lab_score     the score step, after the checks: "requires" (score.c).
  *   san_read      the memory check's reader of sanitizer reports.
@@ -22,6 +23,9 @@ typedef void check_fn(struct lab_ctx *ctx, json_t *check,
                       struct result *rows, size_t nrows);
 
 check_fn *check_kind(const char *kind);
+/* Whether a check must have the machine to itself when labs are graded at
+ * once: a timing kind (speedup), or "alone": true in its spec. */
+bool check_alone(json_t *check);
 check_fn check_unit, check_races, check_speedup;
 check_fn check_memory;
 

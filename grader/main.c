@@ -1,27 +1,33 @@
-/* main.c - the grader's command line and its one-way pipeline:
- * submission -> stage -> build -> checks -> score -> reports.
+/* main.c - the grader's command line. One submission, or a class (--batch),
+ * goes one way: submission -> stage -> build -> checks -> score -> reports
+ * (grade.c); with more than one CPU its labs are graded at once (scheduler.c).
  *
- * Exit codes: 0 every check passed; 1 some check failed or a lab was not
- * submitted; 2 usage error (nothing graded, nothing written); 3 some check
- * was inconclusive and none failed; 4 the grader itself failed somewhere
- * (results still written). `make grade` cannot pass them on (make exits 2
- * for any failed recipe): grader/grade.sh does, see the Makefile. */
+ * Exit codes, here and nowhere else (README.md "Exit codes" quotes them):
+ * 0 every check passed; 1 some check failed or a lab was not submitted;
+ * 2 usage error (nothing graded, nothing written); 3 some check was
+ * inconclusive and none failed; 4 the grader itself failed somewhere
+ * (results still written). A batch exits with the worst of its submissions
+ * (4, then 1, then 3). `make grade` cannot pass them on (make exits 2 for
+ * any failed recipe): grader/grade.sh does, see the Makefile. */
+#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
-#include "checks.h"
 #include "cli.h"
-#include "progress.h"
+#include "grade.h"
+#include "gradebook.h"
 #include "report.h"
-
-enum { EXIT_ALL_PASS, EXIT_SOME_FAIL, EXIT_USAGE, EXIT_INCONCLUSIVE, EXIT_GRADER_ERROR };
+#include "sandbox.h"
+#include "scheduler.h"
 
 struct outputs {
 	const char *json, *junit, *tap;
-	bool autolab, color;
+	const char *batch, *out, *merge, *gradebook;
+	bool autolab, color, by_check;
+	int jobs;
 	enum progress_mode progress;
 };
 
@@ -30,9 +36,13 @@ static void usage(void)
 	fputs("usage: grader --root DIR [--lab NN[,NN...]] [--submission DIR] [--check NAME]\n"
 	      "              [--seed N] [--json F] [--junit F] [--tap F] [--autolab]\n"
 	      "              [--raw] [--verbose] [--color auto|always|never]\n"
-	      "              [--progress auto|lines|none]\n"
-	      "Grades labs/NN-topic (or DIR/NN-topic) and reports. Exit: 0 all passed,\n"
-	      "1 something failed, 2 usage, 3 inconclusive, 4 grader error.\n", stderr);
+	      "              [--progress auto|lines|none] [--jobs N]\n"
+	      "       grader --root DIR --batch DIR|LIST.json --out OUT [--gradebook F] [--by-check]\n"
+	      "              [--lab ...] [--check ...] [--jobs N] [--progress ...]\n"
+	      "       grader --merge OUT [--gradebook F] [--by-check]\n"
+	      "Grades labs/NN-topic (or DIR/NN-topic) and reports; a batch grades every\n"
+	      "folder of DIR as a submission into OUT. Exit: 0 all passed, 1 something\n"
+	      "failed, 2 usage, 3 inconclusive, 4 grader error.\n", stderr);
 	exit(EXIT_USAGE);
 }
 
@@ -44,160 +54,159 @@ static void refuse(char *why)
 	exit(EXIT_USAGE);
 }
 
-/* ---- reports ---- */
-
-static bool report_failed; /* a results file could not be written: exit 4 */
-
-static void write_files(const struct results *rs, const struct outputs *out)
+/* The worst of several exit codes: an error, then a failure, then doubt. */
+static int worst(int a, int b)
 {
-	if (out->json && report_json(out->json, rs) < 0)
-		report_failed = true;
-	if (out->junit && report_junit(out->junit, rs) < 0)
-		report_failed = true;
-	if (out->tap && report_tap(out->tap, rs) < 0)
-		report_failed = true;
+	static const int rank[] = { [EXIT_ALL_PASS] = 0, [EXIT_INCONCLUSIVE] = 1,
+	                            [EXIT_SOME_FAIL] = 2, [EXIT_USAGE] = 3, [EXIT_GRADER_ERROR] = 4 };
+	return rank[a] >= rank[b] ? a : b;
 }
 
-static int exit_code(const struct results *rs)
-{
-	bool fail = false, inconclusive = false, error = false;
-	for (size_t i = 0; i < rs->n; i++) {
-		enum verdict v = rs->rows[i].verdict;
-		fail |= v == V_FAIL || v == V_NOT_SUBMITTED;
-		inconclusive |= v == V_INCONCLUSIVE;
-		error |= v == V_ERROR;
-	}
-	return error || report_failed ? EXIT_GRADER_ERROR : fail ? EXIT_SOME_FAIL
-	       : inconclusive ? EXIT_INCONCLUSIVE : EXIT_ALL_PASS;
-}
+/* ---- one submission ---- */
 
-/* ---- one lab ---- */
-
-static double seconds_since(const struct timespec *t0)
+static int grade_one_submission(struct options *opt, const char *want, const struct outputs *out)
 {
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-/* The progress line of a check that just ran: its own outcome, and whether
- * the score step will hold it back for a requirement that failed. */
-static void check_done(struct lab_ctx *ctx, json_t *check, size_t first, size_t row, size_t n)
-{
-	const struct result *rows = &ctx->rs->rows[row];
-	size_t passed = 0;
-	for (size_t k = 0; k < n; k++)
-		passed += rows[k].verdict == V_PASS;
-	char *summary = n == 1 ? xstrdup(verdict_name(rows[0].verdict))
-	                : xasprintf("%zu of %zu tests passed", passed, n);
-	char *unmet = requires_unmet(ctx->spec, check, &ctx->rs->rows[first], row + n - first);
-	if (unmet)
-		strappend(&summary, "; not scored until %s", unmet);
-	progress_done(summary);
-	free(summary);
-	free(unmet);
-}
-
-static void run_checks(struct lab_ctx *ctx, size_t first)
-{
-	json_t *check;
-	size_t i, row = first;
-	json_array_foreach(json_object_get(ctx->spec, "checks"), i, check) {
-		const char *name = spec_str(check, "name", "");
-		size_t n = 0;
-		while (row + n < ctx->rs->n && strcmp(ctx->rs->rows[row + n].check, name) == 0)
-			n++;
-		if (n == 0)
-			continue; /* not selected by --check */
-		struct timespec t0;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		progress_step(name);
-		check_kind(spec_str(check, "kind", ""))(ctx, check, &ctx->rs->rows[row], n);
-		double s = seconds_since(&t0);
-		for (size_t k = 0; k < n; k++)
-			ctx->rs->rows[row + k].seconds = s / n;
-		check_done(ctx, check, first, row, n);
-		row += n;
-	}
-}
-
-static void grade_lab(struct lab_ctx *ctx, size_t first)
-{
-	struct result *rows = &ctx->rs->rows[first];
-	size_t n = 0;
-	/* This lab's rows only: every lab was planned before any was graded. */
-	while (first + n < ctx->rs->n && strcmp(rows[n].lab, ctx->lab) == 0)
-		n++;
-	char *subdir = xasprintf("%s/%s", ctx->opt->submission, ctx->lab);
+	struct grading g = { .json = out->json, .junit = out->junit, .tap = out->tap };
+	size_t n;
 	char *why = NULL;
-	enum verdict v = V_NOT_SUBMITTED;
-	progress_lab(ctx->lab);
-	progress_step("build");
-	int rc = lab_stage(ctx, subdir, &why);
-	if (rc == 0) {
-		v = V_FAIL; /* from here on, a stop is the code's fault */
-		rc = lab_build(ctx, &why);
-	}
-	progress_done(rc == 0 ? "built" : rc < 0 ? "grader error: see the report"
-	              : v == V_FAIL ? "did not compile: every check fails (see the report)"
-	              : "not submitted");
-	if (rc == 0) {
-		run_checks(ctx, first);
-		lab_score(ctx, rows, n); /* the score step: "requires" */
-	} else {
-		rows_fail(rows, n, rc < 0 ? V_ERROR : v, why);
-	}
-	for (size_t i = 0; rc > 0 && v == V_FAIL && i < n; i++) {
-		rows[i].replay = lab_replay(ctx, NULL, -1); /* the build, again */
-		if (i > 0) /* the compiler's words once are enough */
-			row_set(&rows[i], V_FAIL, xstrdup("Your code did not compile: see the "
-			        "compiler's message in the first check of this lab."));
-	}
-	lab_unstage(ctx);
-	free(subdir);
-	free(why);
+	char *subdir = opt->submission_arg ? realpath(opt->submission_arg, NULL) : NULL;
+	opt->submission = subdir ? subdir : opt->submission_arg ? opt->submission_arg
+	                  : xasprintf("%s/labs", opt->root);
+	char **labs = cli_labs(opt->root, want, &n, &why);
+	if (!labs)
+		refuse(why);
+	g.score_cmd = cli_score_cmd(want, opt->submission_arg);
+	if (grading_init(&g, opt, labs, n, &why) < 0)
+		refuse(why);
+	if (g.said)
+		fputs(g.said, stderr);
+	grading_plan(&g);
+	grade_all(&g, 1, out->jobs, out->progress);
+	report_text(stdout, &g.rs, out->color, (opt->raw ? REPORT_RAW : 0) |
+	            (opt->verbose ? REPORT_VERBOSE : 0));
+	if (out->autolab)
+		report_autolab(stdout, &g.rs);
+	int code = grading_code(&g);
+	free(g.score_cmd);
+	grading_free(&g);
+	cli_labs_free(labs);
+	return code;
 }
 
-/* Every lab's spec, read before anything runs (CHECK= is checked against
- * them); a spec that does not parse is NULL and its error in errs[i]. */
-static json_t **load_specs(const char *root, char **labs, char **errs)
+/* ---- a class ---- */
+
+struct entry {
+	char *name, *submission, *labs, *checks;
+};
+
+static int by_name(const void *a, const void *b)
 {
-	json_t **specs = calloc(256, sizeof *specs);
-	for (size_t i = 0; labs[i]; i++) {
-		char *path = xasprintf("%s/labs/%s/lab.json", root, labs[i]);
-		json_error_t err;
-		specs[i] = json_load_file(path, 0, &err);
-		errs[i] = specs[i] ? NULL : xasprintf("%s: line %d: %s", path, err.line, err.text);
-		if (specs[i])
-			spec_add_hidden(root, labs[i], specs[i]); /* a fault shows when planned */
-		free(path);
-	}
-	return specs;
+	return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
 }
 
-static void grade_all(const struct options *opt, char **labs, json_t **specs, char **errs,
-                      struct results *rs, const struct outputs *out)
+/* DIR: a submission per folder. LIST.json: [{"name", "submission", "lab",
+ * "check"}, ...], each lab and check as LAB= and CHECK= take them. */
+static struct entry *batch_entries(const char *src, const struct options *opt, const char *want,
+                                   size_t *n)
 {
-	struct lab_ctx *ctx = calloc(1, sizeof *ctx);
-	size_t *first = calloc(256, sizeof *first);
-	bool *planned = calloc(256, sizeof *planned);
-	for (size_t i = 0; labs[i]; i++) {
-		first[i] = rs->n;
-		struct lab_ctx plan = { .opt = opt, .lab = labs[i], .spec = specs[i], .rs = rs };
-		planned[i] = specs[i] && lab_plan(&plan) == 0;
-		if (!specs[i])
-			row_set(results_add(rs, labs[i], "spec", "lab.json", 0), V_ERROR, errs[i]);
+	struct entry *e = calloc(4096, sizeof *e);
+	struct stat st;
+	*n = 0;
+	if (stat(src, &st) == 0 && S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(src);
+		struct dirent *de;
+		while (d && (de = readdir(d)) && *n < 4096) {
+			char *path = xasprintf("%s/%s", src, de->d_name);
+			if (de->d_name[0] != '.' && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+				e[(*n)++] = (struct entry){ xstrdup(de->d_name), path, (char *)want,
+				                             (char *)opt->only_check };
+			else
+				free(path);
+		}
+		if (d)
+			closedir(d);
+		qsort(e, *n, sizeof *e, by_name);
+		return e;
 	}
-	write_files(rs, out); /* if the grader dies now, the file says so: every row "grader error" */
-	for (size_t i = 0; labs[i]; i++) {
-		*ctx = (struct lab_ctx){ .opt = opt, .lab = labs[i], .spec = specs[i], .rs = rs };
-		if (planned[i])
-			grade_lab(ctx, first[i]);
-		write_files(rs, out);
-		free(ctx->scratch); free(ctx->labdir); free(ctx->outdir);
-		json_decref(specs[i]);
+	json_error_t err;
+	json_t *list = json_load_file(src, 0, &err), *o;
+	size_t i;
+	if (!json_is_array(list))
+		refuse(xasprintf("--batch %s: neither a folder of submissions nor a JSON list "
+		                 "(%s)", src, err.text));
+	json_array_foreach(list, i, o) {
+		const char *name = json_string_value(json_object_get(o, "name"));
+		const char *sub = json_string_value(json_object_get(o, "submission"));
+		if (!name || !sub || strchr(name, '/') || *n >= 4096)
+			refuse(xasprintf("--batch %s: entry %zu needs a \"name\" (no '/') and a "
+			                 "\"submission\"", src, i));
+		const char *lab = json_string_value(json_object_get(o, "lab"));
+		const char *check = json_string_value(json_object_get(o, "check"));
+		e[(*n)++] = (struct entry){ xstrdup(name), xstrdup(sub), lab ? xstrdup(lab) : NULL,
+		                             check ? xstrdup(check) : NULL };
 	}
-	free(ctx); free(first); free(planned);
+	json_decref(list);
+	return e;
+}
+
+static void write_text(const struct grading *g, const char *out)
+{
+	char *path = xasprintf("%s/%s.txt", out, g->name);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		report_text(f, &g->rs, false, 0);
+		fclose(f);
+	}
+	free(path);
+}
+
+static int grade_batch(struct options *opt, const char *want, const struct outputs *out)
+{
+	size_t n;
+	char *why = NULL;
+	struct entry *e = batch_entries(out->batch, opt, want, &n);
+	if (n == 0)
+		refuse(xasprintf("--batch %s: no submissions in it", out->batch));
+	if (mkdir(out->out, 0755) < 0 && access(out->out, W_OK) < 0)
+		refuse(xasprintf("--out %s: cannot make or write that folder", out->out));
+	struct grading *gs = calloc(n, sizeof *gs);
+	char ***labs = calloc(n, sizeof *labs);
+	for (size_t i = 0; i < n; i++) {
+		struct options o = *opt;
+		size_t nl;
+		o.submission_arg = e[i].submission;
+		o.submission = realpath(e[i].submission, NULL);
+		if (!o.submission)
+			o.submission = xstrdup(e[i].submission); /* graded as not submitted */
+		o.only_check = e[i].checks;
+		if (!(labs[i] = cli_labs(opt->root, e[i].labs, &nl, &why)))
+			refuse(xasprintf("%s: %s", e[i].name, why));
+		gs[i].name = e[i].name;
+		gs[i].json = xasprintf("%s/%s.json", out->out, e[i].name);
+		gs[i].junit = xasprintf("%s/%s.xml", out->out, e[i].name);
+		gs[i].score_cmd = cli_score_cmd(e[i].labs, e[i].submission);
+		if (grading_init(&gs[i], &o, labs[i], nl, &why) < 0)
+			refuse(xasprintf("%s: %s", e[i].name, why));
+		grading_plan(&gs[i]);
+	}
+	grade_all(gs, n, out->jobs, out->progress);
+	int code = EXIT_ALL_PASS;
+	for (size_t i = 0; i < n; i++) {
+		write_text(&gs[i], out->out);
+		code = worst(code, grading_code(&gs[i]));
+	}
+	char *book = out->gradebook ? xstrdup(out->gradebook) : xasprintf("%s/gradebook.csv", out->out);
+	if (gradebook_write(out->out, book, out->by_check, stdout) < 0)
+		code = worst(code, EXIT_GRADER_ERROR);
+	printf("gradebook: %s\n", book);
+	for (size_t i = 0; i < n; i++) {
+		free((char *)gs[i].opt.submission);
+		free((char *)gs[i].json); free((char *)gs[i].junit); free(gs[i].score_cmd);
+		grading_free(&gs[i]);
+		cli_labs_free(labs[i]);
+	}
+	free(gs); free(labs); free(book);
+	return code;
 }
 
 /* ---- command line ---- */
@@ -210,7 +219,9 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 		{ "check", 1, 0, 'c' }, { "seed", 1, 0, 'S' }, { "json", 1, 0, 'j' },
 		{ "junit", 1, 0, 'J' }, { "tap", 1, 0, 't' }, { "autolab", 0, 0, 'a' },
 		{ "raw", 0, 0, 'R' }, { "color", 1, 0, 'C' }, { "verbose", 0, 0, 'v' },
-		{ "progress", 1, 0, 'p' }, { 0, 0, 0, 0 },
+		{ "progress", 1, 0, 'p' }, { "batch", 1, 0, 'b' }, { "out", 1, 0, 'o' },
+		{ "merge", 1, 0, 'm' }, { "gradebook", 1, 0, 'g' }, { "by-check", 0, 0, 'k' },
+		{ "jobs", 1, 0, 'n' }, { 0, 0, 0, 0 },
 	};
 	const char *color = "auto", *progress = "auto";
 	char *why;
@@ -218,7 +229,7 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': opt->root = optarg; break;
-		case 'l': *labs = optarg; break;
+		case 'l': *labs = *optarg ? optarg : NULL; break;
 		case 's': opt->submission_arg = *optarg ? optarg : NULL; break;
 		case 'c': opt->only_check = *optarg ? optarg : NULL; break;
 		case 'S':
@@ -233,10 +244,20 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 		case 'C': color = optarg; break;
 		case 'v': opt->verbose = true; break;
 		case 'p': progress = optarg; break;
+		case 'b': out->batch = optarg; break;
+		case 'o': out->out = optarg; break;
+		case 'm': out->merge = optarg; break;
+		case 'g': out->gradebook = *optarg ? optarg : NULL; break;
+		case 'k': out->by_check = true; break;
+		case 'n':
+			if (*optarg && (out->jobs = atoi(optarg)) <= 0)
+				refuse(xasprintf("JOBS=%s: say a whole number, 1 or more (1: one step "
+				                 "at a time)", optarg));
+			break;
 		default: usage();
 		}
 	}
-	if (!opt->root || optind != argc)
+	if ((!opt->root && !out->merge) || optind != argc || (out->batch && !out->out))
 		usage();
 	if (strcmp(color, "auto") && strcmp(color, "always") && strcmp(color, "never"))
 		refuse(xasprintf("--color %s: say auto, always or never", color));
@@ -256,45 +277,25 @@ int main(int argc, char **argv)
 	struct options opt = { .seed = -1 };
 	struct outputs out = { 0 };
 	const char *want = NULL;
-	struct results rs = { 0 };
-	size_t n;
-	char *why = NULL;
 
 	parse_args(argc, argv, &opt, &want, &out);
+	if (out.merge) {
+		char *book = out.gradebook ? xstrdup(out.gradebook)
+		             : xasprintf("%s/gradebook.csv", out.merge);
+		int rc = gradebook_write(out.merge, book, out.by_check, stdout);
+		printf("gradebook: %s\n", book);
+		free(book);
+		return rc < 0 ? EXIT_GRADER_ERROR : EXIT_ALL_PASS;
+	}
 	opt.root = realpath(opt.root, NULL);
 	if (!opt.root)
 		refuse(xasprintf("--root: no such folder"));
-	char *subdir = opt.submission_arg ? realpath(opt.submission_arg, NULL) : NULL;
-	opt.submission = subdir ? subdir : opt.submission_arg ? opt.submission_arg
-	                 : xasprintf("%s/labs", opt.root);
-	char **labs = cli_labs(opt.root, want, &n, &why);
-	if (!labs)
-		refuse(why);
-	char **errs = calloc(n + 1, sizeof *errs);
-	json_t **specs = load_specs(opt.root, labs, errs);
-	char *checks = NULL, *said = NULL;
-	if (opt.only_check && cli_checks(opt.only_check, labs, specs, &checks, &said, &why) < 0)
-		refuse(why);
-	if (said)
-		fputs(said, stderr);
-	opt.only_check = checks;
-	char *replay_of = cli_replay_of(checks, opt.seed);
-	char *score_cmd = cli_score_cmd(want, opt.submission_arg);
-	rs.replay_of = replay_of;
-	rs.score_cmd = score_cmd;
-
 	sbx_init();
-	results_note(&rs, "%s", sbx_protections());
-	progress_start(out.progress);
-	grade_all(&opt, labs, specs, errs, &rs, &out);
-	progress_stop();
-	report_text(stdout, &rs, out.color, (opt.raw ? REPORT_RAW : 0) |
-	            (opt.verbose ? REPORT_VERBOSE : 0));
-	if (out.autolab)
-		report_autolab(stdout, &rs);
-	int code = exit_code(&rs);
-	results_free(&rs);
-	free(replay_of); free(score_cmd); free(checks); free(said); free(specs); free(errs);
-	cli_labs_free(labs);
+	/* Labs at once only where each can have its own uid: as a normal user
+	 * every lab's threads would count against one process limit. */
+	if (out.jobs == 0)
+		out.jobs = geteuid() == 0 ? sched_slots() : 1;
+	int code = out.batch ? grade_batch(&opt, want, &out) : grade_one_submission(&opt, want, &out);
+	free((char *)opt.root);
 	return code;
 }

@@ -13,6 +13,10 @@
  *   progress_run    a sandboxed program starts with a deadline (lab_run),
  *                   or ended (timeout_s < 0).
  *   progress_stop   no more progress: the report follows.
+ * Several labs at once (grade.c, sched.c):
+ *   progress_start_tasks  the mode, without per-step lines or a ticker.
+ *   progress_status       live mode only: redraws the one status line.
+ *   progress_line         a line above it (a lab or a submission done).
  */
 #ifndef PROGRESS_H
 #define PROGRESS_H
@@ -25,5 +29,8 @@ void progress_step(const char *name);
 void progress_done(const char *summary);
 void progress_run(double timeout_s);
 void progress_stop(void);
+void progress_start_tasks(enum progress_mode mode);
+void progress_status(const char *line);
+void progress_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* PROGRESS_H */

@@ -6,6 +6,9 @@
  *                       decide the uid student code runs as. sbx_run calls it
  *                       if nobody did.
  *   sbx_protections()   one line saying which protections are in force.
+ *   sbx_set_worker(k)   in a task graded beside others (scheduler.h): run student
+ *                       code as uid SBX_WORKER_UID_BASE + k, not `nobody`.
+ *   sbx_worker_uids()   a clause for the report saying so ("" unless root).
  *   sbx_run(o, r)       runs o->argv; 0 = it ran (whatever the outcome),
  *                       -1 = the grader could not run it (r->output says why).
  *   sbx_result_free(r)  frees what sbx_run put in r.
@@ -88,6 +91,10 @@ struct sbx_result {
 };
 
 /* Every block of sbx_result.stuck starts with this, then " after N.N s.". */
+#define SBX_WORKER_UID_BASE 64200 /* the first; a uid some user has is skipped */
+void sbx_set_worker(int worker);
+const char *sbx_worker_uids(void);
+
 #define SBX_STUCK_HEAD "A test process was still running"
 #define SBX_STUCK_MAX 16
 

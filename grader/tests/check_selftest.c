@@ -20,9 +20,11 @@ struct row {
 	char lab[128];
 	json_t *expect;  /* the lab's expect.json */
 	json_t *mutant;  /* NULL for the reference and skeleton rows */
+	char name[32];   /* its submission's name in the batch (mutants and variants) */
 };
 
 static struct row rows[256];
+static int table_result(const char *kind, const char *name, json_t **res);
 static int nlabs, nmutants, nvariants, nextra; /* rows[64 + nextra]: mutants and variants */
 static struct row *mutants[128], *variants[64];
 
@@ -64,7 +66,7 @@ START_TEST(test_selftest_reference_full_marks)
 {
 	struct row *r = &rows[_i];
 	json_t *res;
-	int code = grade(r->lab, "solutions", NULL, &res);
+	int code = table_result("ref", r->lab, &res);
 	double score = json_number_value(json_object_get(res, "score"));
 	double max = 0;
 	size_t i;
@@ -86,7 +88,7 @@ START_TEST(test_selftest_skeleton_fails_what_it_must)
 {
 	struct row *r = &rows[_i];
 	json_t *res, *sk = json_object_get(r->expect, "skeleton");
-	int code = grade(r->lab, NULL, NULL, &res);
+	int code = table_result("skel", r->lab, &res);
 	ck_assert_int_eq(code, 1);
 	assert_rows(res, r->lab, json_object_get(sk, "must_fail"), "failed");
 	assert_rows(res, r->lab, json_object_get(sk, "must_pass"), "passed");
@@ -117,35 +119,109 @@ static char *checks_of(json_t *fail, json_t *pass)
 }
 
 /* The reference with the row's patch applied, in dir/<lab>/. */
-static void stage_patched(const struct row *r, char *dir)
+static bool stage_patched(const struct row *r, const char *dir)
 {
 	const char *patch = json_string_value(json_object_get(r->mutant, "patch"));
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	char *cmd = xasprintf("mkdir %s/%s && cp solutions/%s/*.c %s/%s/ && "
+	char *cmd = xasprintf("mkdir -p %s/%s && cp solutions/%s/*.c %s/%s/ && "
 	                      "patch -s -d %s/%s < solutions/%s/%s", dir, r->lab, r->lab, dir,
 	                      r->lab, dir, r->lab, r->lab, patch);
-	ck_assert_msg(system(cmd) == 0, "%s does not apply: %s", patch, cmd);
+	bool ok = system(cmd) == 0;
+	if (!ok)
+		fprintf(stderr, "selftest: %s does not apply: %s\n", patch, cmd);
+	free(cmd);
+	return ok;
+}
+
+/* ---- the table, graded in one batch ----
+ * Every row is graded before any test reads it, by one `grader --batch`:
+ * its scheduler grades rows at once and runs each timing check alone, as a
+ * class is graded. A row's exit code is what the grader would have exited
+ * with for it alone (main.c's codes), read off its verdicts. */
+
+static char table_dir[] = "/tmp/selftest_table.XXXXXX";
+
+static void table_add(json_t *list, const char *name, const char *lab, const char *sub,
+                      const char *checks)
+{
+	json_t *e = json_pack("{s:s, s:s, s:s}", "name", name, "lab", lab, "submission", sub);
+	if (checks)
+		json_object_set_new(e, "check", json_string(checks));
+	json_array_append_new(list, e);
+}
+
+static char *checks_of(json_t *fail, json_t *pass);
+
+static void table_add_patched(json_t *list, struct row *r, const char *kind, int i)
+{
+	snprintf(r->name, sizeof r->name, "%s-%d", kind, i);
+	char *dir = xasprintf("%s/%s", table_dir, r->name);
+	char *checks = strcmp(kind, "mutant") == 0
+	               ? checks_of(json_object_get(r->mutant, "must_fail"),
+	                           json_object_get(r->mutant, "must_pass")) : NULL;
+	if (stage_patched(r, dir)) /* else its results file is missing: the test says so */
+		table_add(list, r->name, r->lab, dir, checks);
+	free(dir);
+	free(checks);
+}
+
+static void grade_table(void)
+{
+	if (!mkdtemp(table_dir) || chmod(table_dir, 0755) < 0)
+		return;
+	json_t *list = json_array();
+	for (int i = 0; i < nlabs; i++) {
+		char *ref = xasprintf("ref-%s", rows[i].lab), *skel = xasprintf("skel-%s", rows[i].lab);
+		table_add(list, ref, rows[i].lab, "solutions", NULL);
+		table_add(list, skel, rows[i].lab, "labs", NULL);
+		free(ref);
+		free(skel);
+	}
+	for (int i = 0; i < nmutants; i++)
+		table_add_patched(list, mutants[i], "mutant", i);
+	for (int i = 0; i < nvariants; i++)
+		table_add_patched(list, variants[i], "variant", i);
+	char *path = xasprintf("%s/table.json", table_dir);
+	json_dump_file(list, path, JSON_INDENT(1));
+	double t0 = now_s();
+	char *cmd = xasprintf("%s --root . --batch %s --out %s/out --progress %s >/dev/null",
+	                      grader_bin, path, table_dir, isatty(2) ? "auto" : "none");
+	int status = system(cmd);
+	fprintf(stderr, "selftest: %zu submissions graded in one batch in %.0f s (exit %d)\n",
+	        json_array_size(list), now_s() - t0, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	json_decref(list);
+	free(path);
 	free(cmd);
 }
 
-static void remove_dir(const char *dir)
+/* The results of the table's submission kind-lab ("ref", "skel"), or of a
+ * mutant or variant by its name; the exit code they deserve. */
+static int table_result(const char *kind, const char *name, json_t **res)
 {
-	char *rm = xasprintf("rm -rf %s", dir);
-	ck_assert_int_eq(system(rm), 0);
-	free(rm);
+	char *path = xasprintf("%s/out/%s%s%s.json", table_dir, kind, *kind ? "-" : "", name);
+	*res = json_load_file(path, 0, NULL);
+	ck_assert_msg(*res, "the batch left no results file %s", path);
+	free(path);
+	bool fail = false, doubt = false, error = false;
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(*res, "tests"), i, t) {
+		const char *v = json_string_value(json_object_get(json_object_get(t, "extra_data"),
+		                                                  "verdict"));
+		error |= strcmp(v, "grader error") == 0;
+		fail |= strcmp(v, "failed") == 0 || strcmp(v, "not submitted") == 0;
+		doubt |= strcmp(v, "inconclusive") == 0;
+	}
+	return error ? 4 : fail ? 1 : doubt ? 3 : 0;
 }
 
 START_TEST(test_selftest_variant_accepted)
 {
 	struct row *r = variants[_i];
-	char dir[] = "/tmp/variant.XXXXXX";
-	stage_patched(r, dir);
 	json_t *res;
-	int code = grade(r->lab, dir, NULL, &res);
+	int code = table_result("", r->name, &res);
 	assert_rows(res, r->lab, json_object_get(r->mutant, "must_pass"), "passed");
 	ck_assert_msg(code == 0, "variant %s: grader exit %d, not full marks",
 	              json_string_value(json_object_get(r->mutant, "patch")), code);
-	remove_dir(dir);
 	json_decref(res);
 }
 END_TEST
@@ -153,17 +229,13 @@ END_TEST
 START_TEST(test_selftest_mutant_caught)
 {
 	struct row *r = mutants[_i];
-	char dir[] = "/tmp/mutant.XXXXXX";
-	stage_patched(r, dir);
 	json_t *res, *must_fail = json_object_get(r->mutant, "must_fail");
 	json_t *must_pass = json_object_get(r->mutant, "must_pass");
-	char *checks = checks_of(must_fail, must_pass);
-	int code = grade(r->lab, dir, checks, &res);
+	int code = table_result("", r->name, &res);
 	assert_rows(res, r->lab, must_fail, "failed");
 	assert_rows(res, r->lab, must_pass, "passed");
-	ck_assert_int_eq(code, 1);
-	remove_dir(dir);
-	free(checks);
+	ck_assert_msg(code == 1, "mutant %s: grader exit %d, not 1",
+	              json_string_value(json_object_get(r->mutant, "patch")), code);
 	json_decref(res);
 }
 
@@ -223,7 +295,8 @@ START_TEST(test_selftest_killed_grader_leaves_results)
 END_TEST
 
 /* A class graded in one go: a gradebook row per student, each scored as its
- * own grade would be, and the worst exit code. */
+ * own grade would be, ranked, a summary of what failed, and the worst exit
+ * code. */
 START_TEST(test_selftest_batch_gradebook)
 {
 	char dir[] = "/tmp/selftest_batch.XXXXXX";
@@ -233,8 +306,9 @@ START_TEST(test_selftest_batch_gradebook)
 	                      "%1$s/class/bob/01-stdout-race; "
 	                      "cp solutions/01-stdout-race/tasks.c %1$s/class/alice/01-stdout-race/; "
 	                      "cp labs/01-stdout-race/tasks.c %1$s/class/bob/01-stdout-race/; "
-	                      "sh grader/batch.sh %2$s %1$s/class %1$s/out %1$s/book.csv "
-	                      "--lab 01 --check races >/dev/null", dir, grader_bin);
+	                      "%2$s --root . --batch %1$s/class --out %1$s/out --gradebook "
+	                      "%1$s/book.csv --lab 01 --check races --progress none >/dev/null",
+	                      dir, grader_bin);
 	int status = system(cmd);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1); /* bob failed */
 	char *book = xasprintf("%s/book.csv", dir), line[3][256] = { "", "", "" };
@@ -243,9 +317,18 @@ START_TEST(test_selftest_batch_gradebook)
 	for (int i = 0; i < 3 && fgets(line[i], sizeof line[i], f); i++)
 		;
 	fclose(f);
-	ck_assert_str_eq(line[0], "\"student\",\"score\",\"max_score\",\"01-stdout-race races\"\n");
-	ck_assert_str_eq(line[1], "\"alice\",25,25,25\n");
-	ck_assert_str_eq(line[2], "\"bob\",0,25,0\n");
+	ck_assert_str_eq(line[0], "name,01-stdout-race,total,max,rank\n");
+	ck_assert_str_eq(line[1], "alice,25,25,25,1\n");
+	ck_assert_str_eq(line[2], "bob,0,0,25,2\n");
+	char *summary = xasprintf("%s/out/summary.txt", dir), text[512] = "";
+	f = fopen(summary, "r");
+	ck_assert_ptr_nonnull(f);
+	text[fread(text, 1, sizeof text - 1, f)] = '\0';
+	fclose(f);
+	ck_assert_msg(strstr(text, "2 submissions graded: 1 with full marks") &&
+	              strstr(text, "01-stdout-race races") && strstr(text, "failed by 1 of 2"),
+	              "summary:\n%s", text);
+	free(summary);
 	char *rm = xasprintf("rm -rf %s", dir);
 	ck_assert_int_eq(system(rm), 0);
 	free(cmd); free(book); free(rm);
@@ -257,6 +340,7 @@ int main(void)
 	if (getenv("GRADER"))
 		grader_bin = getenv("GRADER");
 	load_table();
+	grade_table();
 	Suite *s = suite_create("selftest");
 	TCase *core = tcase_create("Core");
 	tcase_set_timeout(core, 600);
@@ -268,6 +352,10 @@ int main(void)
 	tcase_add_test(core, test_selftest_batch_gradebook);
 	suite_add_tcase(s, core);
 	bool passed = suite_passes(s, 1);
+	char *rm = xasprintf("rm -rf %s", table_dir);
+	if (system(rm) != 0)
+		fprintf(stderr, "selftest: could not remove %s\n", table_dir);
+	free(rm);
 	if (nlabs == 0)
 		fprintf(stderr, "selftest: no solutions/*/expect.json found\n");
 	return passed ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -1,0 +1,27 @@
+#!/bin/sh
+# driver.sh - Autolab's autograder. Autolab copies the student's handin and
+# autograde.tar (this project, tarred) into one folder and runs
+# `make -f autograde-Makefile` there (see autograde-Makefile); it reads the
+# score from the LAST line of the output: {"scores": {"<row>": points, ...}}.
+# That line is printed whatever happens: a handin with no lab file, code that
+# does not build, hangs or cheats all still get a scores line.
+#   usage: driver.sh ROOT HANDIN   (HANDIN: a file, a .tar or .tar.gz, or a folder)
+set -u
+root=$1 handin=$2
+up=$(mktemp -d) sub=$(mktemp -d)
+case $handin in
+*.tar|*.tar.gz|*.tgz) tar -xf "$handin" -C "$up" ;;
+*) cp -r "$handin" "$up/" ;;
+esac
+labs=$(sh "$root/grader/ci/collect.sh" "$root" "$up" "$sub")
+if [ -z "$labs" ]; then
+	echo "No file of any lab was found in the handin: hand in the file(s) the lab's handout names."
+	echo '{"scores": {}}'
+	rm -rf "$up" "$sub"
+	exit 0
+fi
+# The report, then the scores line last (--autolab prints it after the report).
+"$root/build/grader/grader" --root "$root" --submission "$sub" --lab "$labs" \
+	--color never --progress none --autolab 2>&1
+rm -rf "$up" "$sub"
+exit 0

@@ -1,0 +1,360 @@
+/* grade.c - the pipeline for each lab of each submission: stage -> build ->
+ * checks -> score, then the results files. See grade.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "checks.h"
+#include "cli.h"
+#include "grade.h"
+#include "report.h"
+#include "rows_io.h"
+#include "sandbox.h"
+#include "scheduler.h"
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* ---- one lab ---- */
+
+/* The progress line of a check that just ran: its own outcome, and whether
+ * the score step will hold it back for a requirement that failed. */
+static void check_done(struct lab_ctx *ctx, json_t *check, size_t first, size_t row, size_t n)
+{
+	const struct result *rows = &ctx->rs->rows[row];
+	size_t passed = 0;
+	for (size_t k = 0; k < n; k++)
+		passed += rows[k].verdict == V_PASS;
+	char *summary = n == 1 ? xstrdup(verdict_name(rows[0].verdict))
+	                : xasprintf("%zu of %zu tests passed", passed, n);
+	char *unmet = requires_unmet(ctx->spec, check, &ctx->rs->rows[first], row + n - first);
+	if (unmet)
+		strappend(&summary, "; not scored until %s", unmet);
+	progress_done(summary);
+	free(summary);
+	free(unmet);
+}
+
+static void run_checks(struct lab_ctx *ctx, size_t first)
+{
+	json_t *check;
+	size_t i, row = first;
+	json_array_foreach(json_object_get(ctx->spec, "checks"), i, check) {
+		const char *name = spec_str(check, "name", "");
+		size_t n = 0;
+		while (row + n < ctx->rs->n && strcmp(ctx->rs->rows[row + n].check, name) == 0)
+			n++;
+		if (n == 0)
+			continue; /* not selected by --check */
+		sched_turn(check_alone(check)); /* a timing check has the machine to itself */
+		double t0 = now_s();
+		progress_step(name);
+		check_kind(spec_str(check, "kind", ""))(ctx, check, &ctx->rs->rows[row], n);
+		double s = now_s() - t0;
+		sched_end_turn();
+		for (size_t k = 0; k < n; k++)
+			ctx->rs->rows[row + k].seconds = s / n;
+		check_done(ctx, check, first, row, n);
+		row += n;
+	}
+}
+
+static void grade_lab(struct lab_ctx *ctx, size_t first)
+{
+	struct result *rows = &ctx->rs->rows[first];
+	size_t n = 0;
+	/* This lab's rows only: every lab was planned before any was graded. */
+	while (first + n < ctx->rs->n && strcmp(rows[n].lab, ctx->lab) == 0)
+		n++;
+	char *subdir = xasprintf("%s/%s", ctx->opt->submission, ctx->lab);
+	char *why = NULL;
+	enum verdict v = V_NOT_SUBMITTED;
+	progress_lab(ctx->lab);
+	progress_step("build");
+	sched_turn(false);
+	int rc = lab_stage(ctx, subdir, &why);
+	if (rc == 0) {
+		v = V_FAIL; /* from here on, a stop is the code's fault */
+		rc = lab_build(ctx, &why);
+	}
+	sched_end_turn();
+	progress_done(rc == 0 ? "built" : rc < 0 ? "grader error: see the report"
+	              : v == V_FAIL ? "did not compile: every check fails (see the report)"
+	              : "not submitted");
+	if (rc == 0) {
+		run_checks(ctx, first);
+		lab_score(ctx, rows, n); /* the score step: "requires" */
+	} else {
+		rows_fail(rows, n, rc < 0 ? V_ERROR : v, why);
+	}
+	for (size_t i = 0; rc > 0 && v == V_FAIL && i < n; i++) {
+		rows[i].replay = lab_replay(ctx, NULL, -1); /* the build, again */
+		if (i > 0) /* the compiler's words once are enough */
+			row_set(&rows[i], V_FAIL, xstrdup("Your code did not compile: see the "
+			        "compiler's message in the first check of this lab."));
+	}
+	lab_unstage(ctx);
+	free(subdir);
+	free(why);
+}
+
+/* Lab i of g, in this process. */
+static void grade_one(struct grading *g, size_t i)
+{
+	struct lab_ctx ctx = { .opt = &g->opt, .lab = g->labs[i], .spec = g->specs[i], .rs = &g->rs };
+	if (g->planned[i])
+		grade_lab(&ctx, g->first[i]);
+	free(ctx.scratch); free(ctx.labdir); free(ctx.outdir);
+}
+
+/* ---- one submission ---- */
+
+/* Every lab's spec, read before anything runs (CHECK= is checked against
+ * them); a spec that does not parse is NULL and its error in errs[i]. */
+static void load_specs(struct grading *g)
+{
+	for (size_t i = 0; i < g->nlabs; i++) {
+		char *path = xasprintf("%s/labs/%s/lab.json", g->opt.root, g->labs[i]);
+		json_error_t err;
+		g->specs[i] = json_load_file(path, 0, &err);
+		g->errs[i] = g->specs[i] ? NULL
+		             : xasprintf("%s: line %d: %s", path, err.line, err.text);
+		if (g->specs[i])
+			spec_add_hidden(g->opt.root, g->labs[i], g->specs[i]); /* a fault shows when planned */
+		free(path);
+	}
+}
+
+int grading_init(struct grading *g, const struct options *opt, char **labs, size_t nlabs,
+                 char **why)
+{
+	g->opt = *opt;
+	g->labs = labs;
+	g->nlabs = nlabs;
+	g->specs = calloc(nlabs + 1, sizeof *g->specs);
+	g->errs = calloc(nlabs + 1, sizeof *g->errs);
+	g->first = calloc(nlabs + 1, sizeof *g->first);
+	g->planned = calloc(nlabs + 1, sizeof *g->planned);
+	load_specs(g);
+	if (opt->only_check && cli_checks(opt->only_check, labs, g->specs, &g->checks, &g->said,
+	                                  why) < 0)
+		return -1;
+	g->opt.only_check = g->checks;
+	g->replay_of = cli_replay_of(g->checks, opt->seed);
+	g->rs.replay_of = g->replay_of;
+	g->rs.score_cmd = g->score_cmd;
+	results_note(&g->rs, "%s", sbx_protections());
+	return 0;
+}
+
+static void write_files(struct grading *g)
+{
+	if (g->json && report_json(g->json, &g->rs) < 0)
+		g->write_failed = true;
+	if (g->junit && report_junit(g->junit, &g->rs) < 0)
+		g->write_failed = true;
+	if (g->tap && report_tap(g->tap, &g->rs) < 0)
+		g->write_failed = true;
+}
+
+void grading_plan(struct grading *g)
+{
+	for (size_t i = 0; i < g->nlabs; i++) {
+		g->first[i] = g->rs.n;
+		struct lab_ctx plan = { .opt = &g->opt, .lab = g->labs[i], .spec = g->specs[i],
+		                        .rs = &g->rs };
+		g->planned[i] = g->specs[i] && lab_plan(&plan) == 0;
+		if (!g->specs[i])
+			row_set(results_add(&g->rs, g->labs[i], "spec", "lab.json", 0), V_ERROR,
+			        xstrdup(g->errs[i]));
+	}
+	write_files(g); /* if the grader dies now, the file says so: every row "grader error" */
+}
+
+int grading_code(const struct grading *g)
+{
+	bool fail = false, inconclusive = false, error = false;
+	for (size_t i = 0; i < g->rs.n; i++) {
+		enum verdict v = g->rs.rows[i].verdict;
+		fail |= v == V_FAIL || v == V_NOT_SUBMITTED;
+		inconclusive |= v == V_INCONCLUSIVE;
+		error |= v == V_ERROR;
+	}
+	return error || g->write_failed ? EXIT_GRADER_ERROR : fail ? EXIT_SOME_FAIL
+	       : inconclusive ? EXIT_INCONCLUSIVE : EXIT_ALL_PASS;
+}
+
+void grading_free(struct grading *g)
+{
+	for (size_t i = 0; i < g->nlabs; i++) {
+		json_decref(g->specs[i]);
+		free(g->errs[i]);
+	}
+	results_free(&g->rs);
+	free(g->specs); free(g->errs); free(g->first); free(g->planned);
+	free(g->checks); free(g->said); free(g->replay_of);
+}
+
+/* ---- many labs at once ---- */
+
+struct batch_run {
+	struct grading *gs;
+	size_t n, ntasks;
+	size_t *sub, *lab;      /* task t grades lab lab[t] of gs[sub[t]] */
+	size_t *left;           /* labs of gs[i] not yet graded */
+	double t0;
+	char *rows_dir;
+};
+
+static char *rows_path(const struct batch_run *b, size_t task)
+{
+	return xasprintf("%s/rows-%zu.json", b->rows_dir, task);
+}
+
+static void task_run(size_t t, void *arg)
+{
+	struct batch_run *b = arg;
+	struct grading *g = &b->gs[b->sub[t]];
+	size_t lab = b->lab[t];
+	progress_start(PROGRESS_NONE); /* the parent draws the one progress line */
+	sbx_set_worker(sched_worker());
+	grade_one(g, lab);
+	size_t first = g->first[lab], n = 0;
+	while (first + n < g->rs.n && strcmp(g->rs.rows[first + n].lab, g->labs[lab]) == 0)
+		n++;
+	char *path = rows_path(b, t);
+	rows_save(path, &g->rs, first, n);
+	free(path);
+}
+
+static double lab_score_of(const struct results *rs, const char *lab, double *max)
+{
+	double s = 0;
+	*max = 0;
+	for (size_t i = 0; i < rs->n; i++)
+		if (strcmp(rs->rows[i].lab, lab) == 0) {
+			s += rs->rows[i].score;
+			*max += rs->rows[i].max_score;
+		}
+	return s;
+}
+
+static void task_done(size_t t, int status, void *arg)
+{
+	struct batch_run *b = arg;
+	struct grading *g = &b->gs[b->sub[t]];
+	size_t lab = b->lab[t];
+	char *path = rows_path(b, t);
+	size_t first = g->first[lab], n = 0;
+	while (first + n < g->rs.n && strcmp(g->rs.rows[first + n].lab, g->labs[lab]) == 0)
+		n++;
+	if (rows_load(path, &g->rs, first, n) < 0 && n > 0)
+		row_set(&g->rs.rows[first], V_ERROR, xasprintf("The grader's process for this lab "
+		        "stopped before it handed back its results (wait status %d).", status));
+	unlink(path);
+	free(path);
+	write_files(g);
+	double max, s = lab_score_of(&g->rs, g->labs[lab], &max);
+	if (b->n == 1)
+		progress_line("%-22s %5.0f / %-5.0f graded\n", g->labs[lab], s, max);
+	if (--b->left[b->sub[t]] == 0) {
+		g->seconds = now_s() - b->t0;
+		if (b->n > 1)
+			progress_line("%s: %.0f / %.0f\n", g->name,
+			              results_score(&g->rs), results_max(&g->rs));
+	}
+}
+
+/* "[1/4 submissions, 7/20 labs] 1 m 05 s, about 2 m 50 s left; timing alice
+ * 04-pool-ordering alone" (one submission: "[3/5 labs] ...") */
+static void task_tick(const struct sched_view *v, void *arg)
+{
+	struct batch_run *b = arg;
+	double el = now_s() - b->t0;
+	char line[256], alone[160] = "";
+	long t = v->alone >= 0 ? v->alone : v->newest;
+	if (t >= 0 && v->done < v->total) {
+		const struct grading *g = &b->gs[b->sub[t]];
+		snprintf(alone, sizeof alone, "; %s %s%s%s%s", v->alone >= 0 ? "timing" : "started",
+		         b->n > 1 ? g->name : "", b->n > 1 ? " " : "", g->labs[b->lab[t]],
+		         v->alone >= 0 ? " alone" : "");
+	}
+	size_t subs_done = 0;
+	for (size_t i = 0; i < b->n; i++)
+		subs_done += b->left[i] == 0;
+	int k = b->n > 1 ? snprintf(line, sizeof line, "[%zu/%zu submissions, %zu/%zu labs]",
+	                            subs_done, b->n, v->done, v->total)
+	        : snprintf(line, sizeof line, "[%zu/%zu labs]", v->done, v->total);
+	k += snprintf(line + k, sizeof line - k, " %d m %02d s", (int)el / 60, (int)el % 60);
+	if (v->done > 0 && v->done < v->total) {
+		double left = el / v->done * (v->total - v->done);
+		k += snprintf(line + k, sizeof line - k, ", about %d m %02d s left",
+		              (int)left / 60, (int)left % 60);
+	}
+	snprintf(line + k, sizeof line - k, "%s", alone);
+	progress_status(line);
+}
+
+static void grade_scheduled(struct grading *gs, size_t n, int slots)
+{
+	struct batch_run b = { .gs = gs, .n = n, .t0 = now_s() };
+	for (size_t i = 0; i < n; i++)
+		b.ntasks += gs[i].nlabs;
+	b.sub = calloc(b.ntasks + 1, sizeof *b.sub);
+	b.lab = calloc(b.ntasks + 1, sizeof *b.lab);
+	b.left = calloc(n + 1, sizeof *b.left);
+	for (size_t i = 0, t = 0; i < n; i++) {
+		b.left[i] = gs[i].nlabs;
+		for (size_t l = 0; l < gs[i].nlabs; l++, t++)
+			b.sub[t] = i, b.lab[t] = l;
+	}
+	char tmpl[] = "/tmp/grader-rows.XXXXXX";
+	const char *tmp = getenv("TMPDIR");
+	b.rows_dir = xasprintf("%s/grader-rows.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(b.rows_dir)) {
+		free(b.rows_dir);
+		b.rows_dir = xstrdup(mkdtemp(tmpl) ? tmpl : "/tmp");
+	}
+	struct sched_ops ops = { .ntasks = b.ntasks, .run = task_run, .done = task_done,
+	                         .tick = task_tick, .arg = &b };
+	sched_run(&ops, slots);
+	rmdir(b.rows_dir);
+	free(b.rows_dir); free(b.sub); free(b.lab); free(b.left);
+}
+
+void grade_all(struct grading *gs, size_t n, int slots, enum progress_mode progress)
+{
+	size_t labs = 0;
+	for (size_t i = 0; i < n; i++)
+		labs += gs[i].nlabs;
+	if (slots > 1 && labs > 1) {
+		progress_start_tasks(progress);
+		for (size_t i = 0; i < n; i++)
+			results_note(&gs[i].rs, "graded %zu labs at once on %d CPUs, each timing check "
+			             "alone%s", labs, slots, sbx_worker_uids());
+		grade_scheduled(gs, n, slots);
+		progress_stop();
+		return;
+	}
+	if (n > 1) /* a class: a line per submission, not per step */
+		progress_start_tasks(progress);
+	else
+		progress_start(progress);
+	for (size_t k = 0; k < n; k++) {
+		double t0 = now_s();
+		for (size_t i = 0; i < gs[k].nlabs; i++) {
+			grade_one(&gs[k], i);
+			write_files(&gs[k]);
+		}
+		gs[k].seconds = now_s() - t0;
+		if (n > 1)
+			progress_line("%s: %.0f / %.0f\n", gs[k].name, results_score(&gs[k].rs),
+			              results_max(&gs[k].rs));
+	}
+	progress_stop();
+}

@@ -1,0 +1,242 @@
+/* gradebook.c - a class's results files (OUT/<name>.json, Gradescope's
+ * schema, whoever graded them: one batch, or many jobs on many machines)
+ * become one gradebook and a summary of where the class struggles. */
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "grader.h"
+#include "gradebook.h"
+
+struct sub {
+	char *name;
+	json_t *res;      /* the results file, or NULL when it did not parse */
+	double total, max;
+	int rank;
+};
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct sub *)a)->name, ((const struct sub *)b)->name);
+}
+
+static const char *extra(json_t *test, const char *key)
+{
+	const char *s = json_string_value(json_object_get(json_object_get(test, "extra_data"), key));
+	return s ? s : "";
+}
+
+/* The names of a kind of column, in the order first seen: labs, or
+ * "lab/id" keys with by_check. */
+static void add_key(json_t *keys, const char *key)
+{
+	size_t i;
+	json_t *k;
+	json_array_foreach(keys, i, k)
+		if (strcmp(json_string_value(k), key) == 0)
+			return;
+	json_array_append_new(keys, json_string(key));
+}
+
+static char *test_key(json_t *t, bool by_check)
+{
+	return by_check ? xasprintf("%s/%s", extra(t, "lab"), extra(t, "id")) : xstrdup(extra(t, "lab"));
+}
+
+static double sum_of(json_t *res, const char *key, bool by_check)
+{
+	double s = 0;
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(res, "tests"), i, t) {
+		char *k = test_key(t, by_check);
+		if (strcmp(k, key) == 0)
+			s += json_number_value(json_object_get(t, "score"));
+		free(k);
+	}
+	return s;
+}
+
+/* A CSV field: quoted when it must be (RFC 4180). */
+static void csv_field(FILE *f, const char *s, bool last)
+{
+	if (strpbrk(s, ",\"\n\r")) {
+		fputc('"', f);
+		for (; *s; s++)
+			fputs(*s == '"' ? "\"\"" : (char[]){ *s, 0 }, f);
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+	fputc(last ? '\n' : ',', f);
+}
+
+static void csv_num(FILE *f, double v, bool last)
+{
+	fprintf(f, "%g%c", v, last ? '\n' : ',');
+}
+
+static size_t load_subs(const char *dir, struct sub **out, json_t *labs, json_t *checks)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0, cap = 0;
+	struct sub *subs = NULL;
+	while (d && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0 || e->d_name[0] == '.')
+			continue;
+		if (n == cap)
+			subs = realloc(subs, (cap = cap ? 2 * cap : 16) * sizeof *subs);
+		char *path = xasprintf("%s/%s", dir, e->d_name);
+		struct sub *s = &subs[n++];
+		*s = (struct sub){ .name = strndup(e->d_name, len - 5) };
+		s->res = json_load_file(path, 0, NULL);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	qsort(subs, n, sizeof *subs, by_name);
+	for (size_t k = 0; k < n; k++) {
+		size_t i;
+		json_t *t;
+		json_array_foreach(json_object_get(subs[k].res, "tests"), i, t) {
+			char *key = test_key(t, true);
+			add_key(labs, extra(t, "lab"));
+			add_key(checks, key);
+			subs[k].total += json_number_value(json_object_get(t, "score"));
+			subs[k].max += json_number_value(json_object_get(t, "max_score"));
+			free(key);
+		}
+	}
+	for (size_t k = 0; k < n; k++) { /* 1 = the highest total; equal totals share a rank */
+		subs[k].rank = 1;
+		for (size_t j = 0; j < n; j++)
+			subs[k].rank += subs[j].total > subs[k].total;
+	}
+	*out = subs;
+	return n;
+}
+
+static void write_csv(FILE *f, struct sub *subs, size_t n, json_t *labs, json_t *checks,
+                      bool by_check)
+{
+	size_t i;
+	json_t *k;
+	csv_field(f, "name", false);
+	json_array_foreach(labs, i, k)
+		csv_field(f, json_string_value(k), false);
+	fputs("total,max,rank", f);
+	json_array_foreach(by_check ? checks : NULL, i, k) {
+		fputc(',', f);
+		csv_field(f, json_string_value(k), i + 1 == json_array_size(checks));
+	}
+	if (!by_check || json_array_size(checks) == 0)
+		fputc('\n', f);
+	for (size_t s = 0; s < n; s++) {
+		csv_field(f, subs[s].name, false);
+		json_array_foreach(labs, i, k)
+			csv_num(f, sum_of(subs[s].res, json_string_value(k), false), false);
+		fprintf(f, "%g,%g,%d", subs[s].total, subs[s].max, subs[s].rank);
+		json_array_foreach(by_check ? checks : NULL, i, k)
+			fprintf(f, ",%g", sum_of(subs[s].res, json_string_value(k), true));
+		fputc('\n', f);
+	}
+}
+
+/* ---- the summary ---- */
+
+/* A check's name in the summary: "04-pool-ordering unit" for any of unit's tests. */
+static char *check_of(json_t *t)
+{
+	const char *id = extra(t, "id");
+	return xasprintf("%s %.*s", extra(t, "lab"), (int)strcspn(id, "/"), id);
+}
+
+/* Per check: how many submissions failed it (a submission once, however
+ * many of its tests failed), how many did not submit the lab. */
+static void tally(struct sub *subs, size_t n, json_t *failed, json_t *missing)
+{
+	for (size_t s = 0; s < n; s++) {
+		json_t *seen = json_object();
+		size_t i;
+		json_t *t;
+		json_array_foreach(json_object_get(subs[s].res, "tests"), i, t) {
+			bool absent = strcmp(extra(t, "verdict"), "not submitted") == 0;
+			bool bad = strcmp(json_string_value(json_object_get(t, "status")), "passed") != 0;
+			char *key = absent ? xstrdup(extra(t, "lab")) : check_of(t);
+			json_t *into = absent ? missing : failed;
+			if (bad && !json_object_get(seen, key)) {
+				json_object_set_new(seen, key, json_true());
+				json_t *c = json_object_get(into, key);
+				json_object_set_new(into, key, json_integer(json_integer_value(c) + 1));
+			}
+			free(key);
+		}
+		json_decref(seen);
+	}
+}
+
+static void write_summary(FILE *f, struct sub *subs, size_t n)
+{
+	size_t full = 0, broken = 0;
+	for (size_t s = 0; s < n; s++) {
+		full += subs[s].max > 0 && subs[s].total == subs[s].max;
+		broken += subs[s].res == NULL;
+	}
+	fprintf(f, "%zu submission%s graded: %zu with full marks\n", n, n == 1 ? "" : "s", full);
+	if (broken)
+		fprintf(f, "%zu results file%s could not be read (counted as 0)\n", broken,
+		        broken == 1 ? "" : "s");
+	json_t *failed = json_object(), *missing = json_object();
+	tally(subs, n, failed, missing);
+	const char *key;
+	json_t *c;
+	if (json_object_size(missing)) {
+		fputs("Labs not submitted:\n", f);
+		json_object_foreach(missing, key, c)
+			fprintf(f, "  %-34s by %lld of %zu\n", key, json_integer_value(c), n);
+	}
+	fputs(json_object_size(failed) ? "Where the class struggles (submissions that failed each check, most first):\n"
+	      : "No check failed for anyone.\n", f);
+	for (size_t left = json_object_size(failed); left > 0; left--) { /* most failed first */
+		const char *top = NULL;
+		json_object_foreach(failed, key, c)
+			if (!top || json_integer_value(c) > json_integer_value(json_object_get(failed, top)))
+				top = key;
+		fprintf(f, "  %-34s failed by %lld of %zu\n", top,
+		        json_integer_value(json_object_get(failed, top)), n);
+		json_object_del(failed, top);
+	}
+	json_decref(failed);
+	json_decref(missing);
+}
+
+int gradebook_write(const char *dir, const char *csv, bool by_check, FILE *summary)
+{
+	json_t *labs = json_array(), *checks = json_array();
+	struct sub *subs = NULL;
+	size_t n = load_subs(dir, &subs, labs, checks);
+	char *tmp = xasprintf("%s.tmp", csv), *sum_path = xasprintf("%s/summary.txt", dir);
+	FILE *f = fopen(tmp, "w"), *sf = fopen(sum_path, "w");
+	int rc = f && sf ? 0 : -1;
+	if (f)
+		write_csv(f, subs, n, labs, checks, by_check);
+	if (sf)
+		write_summary(sf, subs, n);
+	if (summary)
+		write_summary(summary, subs, n);
+	if ((f && fclose(f) != 0) || (sf && fclose(sf) != 0) || (rc == 0 && rename(tmp, csv) < 0))
+		rc = -1;
+	if (rc < 0)
+		fprintf(stderr, "grader: cannot write the gradebook %s or %s\n", csv, sum_path);
+	for (size_t s = 0; s < n; s++) {
+		free(subs[s].name);
+		json_decref(subs[s].res);
+	}
+	free(subs); free(tmp); free(sum_path);
+	json_decref(labs);
+	json_decref(checks);
+	return rc;
+}
