@@ -1,9 +1,8 @@
 #!/bin/sh
 # grade.sh - `make grade` for CI and scripts: the same VAR=value words
 # (LAB=01 SUBMISSION=DIR JSON=F ...), run from the project folder, and the
-# grader's own exit code: 0 every check passed, 1 some check failed or a lab
-# was not submitted, 2 usage error, 3 inconclusive and none failed, 4 the
-# grader itself failed (also when the grader could not be built).
+# grader's own exit code (README.md, "Exit codes"; 4 also when the grader
+# could not be built).
 # make cannot pass these through: any failed recipe makes make exit 2.
 set -u
 for word in "$@"; do

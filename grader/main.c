@@ -2,13 +2,10 @@
  * goes one way: submission -> stage -> build -> checks -> score -> reports
  * (grade.c); with more than one CPU its labs are graded at once (scheduler.c).
  *
- * Exit codes, here and nowhere else (README.md "Exit codes" quotes them):
- * 0 every check passed; 1 some check failed or a lab was not submitted;
- * 2 usage error (nothing graded, nothing written); 3 some check was
- * inconclusive and none failed; 4 the grader itself failed somewhere
- * (results still written). A batch exits with the worst of its submissions
- * (4, then 1, then 3). `make grade` cannot pass them on (make exits 2 for
- * any failed recipe): grader/grade.sh does, see the Makefile. */
+ * Exit codes: README.md, "Exit codes", is the one list (the EXIT_ names are in
+ * grade.h). A batch exits with the worst of its submissions (worst() below).
+ * `make grade` cannot pass them on (make exits 2 for any failed recipe):
+ * grader/grade.sh does, see the Makefile. */
 #include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>

@@ -104,22 +104,28 @@ void progress_start(enum progress_mode mode)
 		P.mode = PROGRESS_LINES;
 }
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
+/* A line above the status line. */
+static void vsay(const char *fmt, va_list ap)
 {
-	va_list ap;
-	va_start(ap, fmt);
 	pthread_mutex_lock(&P.lock);
 	clear_status();
 	vfprintf(stderr, fmt, ap);
 	fflush(stderr);
 	P.printed = true;
 	pthread_mutex_unlock(&P.lock);
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsay(fmt, ap);
 	va_end(ap);
 }
 
 /* Several labs at once (grade.c): the parent draws one status line from
- * sched.c's ticks, so no ticker thread (a fork must not copy a held lock),
+ * scheduler.c's ticks, so no ticker thread (a fork must not copy a held lock),
  * and the per-step lines of each lab are not shown. */
 void progress_start_tasks(enum progress_mode mode)
 {
@@ -147,12 +153,7 @@ void progress_line(const char *fmt, ...)
 	if (P.mode == PROGRESS_NONE)
 		return;
 	va_start(ap, fmt);
-	pthread_mutex_lock(&P.lock);
-	clear_status();
-	vfprintf(stderr, fmt, ap);
-	fflush(stderr);
-	P.printed = true;
-	pthread_mutex_unlock(&P.lock);
+	vsay(fmt, ap);
 	va_end(ap);
 }
 

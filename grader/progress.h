@@ -13,7 +13,7 @@
  *   progress_run    a sandboxed program starts with a deadline (lab_run),
  *                   or ended (timeout_s < 0).
  *   progress_stop   no more progress: the report follows.
- * Several labs at once (grade.c, sched.c):
+ * Several labs at once (grade.c, scheduler.c):
  *   progress_start_tasks  the mode, without per-step lines or a ticker.
  *   progress_status       live mode only: redraws the one status line.
  *   progress_line         a line above it (a lab or a submission done).

@@ -152,13 +152,9 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("class");
-	TCase *core = tcase_create("Core");
-	tcase_set_timeout(core, 240);
-	tcase_add_test(core, test_class_entry_point_picks_by_index_and_name);
-	tcase_add_test(core, test_class_parallel_on_localhost_then_merge);
-	tcase_add_test(core, test_class_threshold_fails_below_it);
-	tcase_add_test(core, test_class_autolab_last_line_is_scores);
-	suite_add_tcase(s, core);
+	Suite *s = grader_suite("class", 240, (const TTest *const[]){
+		test_class_entry_point_picks_by_index_and_name,
+		test_class_parallel_on_localhost_then_merge, test_class_threshold_fails_below_it,
+		test_class_autolab_last_line_is_scores, NULL });
 	return suite_passes(s, 4) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

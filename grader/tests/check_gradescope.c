@@ -90,11 +90,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("gradescope");
-	TCase *core = tcase_create("Core");
-	tcase_set_timeout(core, 120);
-	tcase_add_test(core, test_gradescope_bare_upload_graded);
-	tcase_add_test(core, test_gradescope_upload_without_lab_files);
-	suite_add_tcase(s, core);
+	Suite *s = grader_suite("gradescope", 120, (const TTest *const[]){
+		test_gradescope_bare_upload_graded, test_gradescope_upload_without_lab_files, NULL });
 	return suite_passes(s, 2) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

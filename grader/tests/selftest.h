@@ -9,6 +9,7 @@
  *   assert_rows   every row an id list names has the given status.
  *   now_s         a monotonic clock in seconds.
  *   suite_passes  every grader suite's main: run, count, judge.
+ *   grader_suite  the suite of a program's tests, in one test case.
  */
 #ifndef SELFTEST_H
 #define SELFTEST_H
@@ -37,5 +38,8 @@ void assert_rows(json_t *results, const char *lab, json_t *ids, const char *stat
  * ran (Check runs none, and exits 0, when a name is wrong). */
 #include <check.h>
 bool suite_passes(Suite *s, int min_ran);
+/* A suite of one test case: the tests (NULL-terminated), each given
+ * timeout_s seconds. */
+Suite *grader_suite(const char *name, double timeout_s, const TTest *const *tests);
 
 #endif /* SELFTEST_H */

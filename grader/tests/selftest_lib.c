@@ -127,6 +127,17 @@ void assert_rows(json_t *results, const char *lab, json_t *ids, const char *stat
 	}
 }
 
+Suite *grader_suite(const char *name, double timeout_s, const TTest *const *tests)
+{
+	Suite *s = suite_create(name);
+	TCase *tc = tcase_create("Core");
+	tcase_set_timeout(tc, timeout_s);
+	for (; *tests; tests++)
+		tcase_add_test(tc, *tests);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
 bool suite_passes(Suite *s, int min_ran)
 {
 	SRunner *sr = srunner_create(s);
