@@ -103,6 +103,15 @@ static void grade_lab(struct lab_ctx *ctx, size_t first)
 	free(why);
 }
 
+/* How many rows lab i of g has, from its first: every lab was planned before any was graded. */
+static size_t lab_nrows(const struct grading *g, size_t i)
+{
+	size_t first = g->first[i], n = 0;
+	while (first + n < g->rs.n && strcmp(g->rs.rows[first + n].lab, g->labs[i]) == 0)
+		n++;
+	return n;
+}
+
 /* Lab i of g, in this process. */
 static void grade_one(struct grading *g, size_t i)
 {
@@ -224,11 +233,8 @@ static void task_run(size_t t, void *arg)
 	progress_start(PROGRESS_NONE); /* the parent draws the one progress line */
 	sbx_set_worker(sched_worker());
 	grade_one(g, lab);
-	size_t first = g->first[lab], n = 0;
-	while (first + n < g->rs.n && strcmp(g->rs.rows[first + n].lab, g->labs[lab]) == 0)
-		n++;
 	char *path = rows_path(b, t);
-	rows_save(path, &g->rs, first, n);
+	rows_save(path, &g->rs, g->first[lab], lab_nrows(g, lab));
 	free(path);
 }
 
@@ -250,9 +256,7 @@ static void task_done(size_t t, int status, void *arg)
 	struct grading *g = &b->gs[b->sub[t]];
 	size_t lab = b->lab[t];
 	char *path = rows_path(b, t);
-	size_t first = g->first[lab], n = 0;
-	while (first + n < g->rs.n && strcmp(g->rs.rows[first + n].lab, g->labs[lab]) == 0)
-		n++;
+	size_t first = g->first[lab], n = lab_nrows(g, lab);
 	if (rows_load(path, &g->rs, first, n) < 0 && n > 0)
 		row_set(&g->rs.rows[first], V_ERROR, xasprintf("The grader's process for this lab "
 		        "stopped before it handed back its results (wait status %d).", status));
