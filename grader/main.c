@@ -112,9 +112,13 @@ static struct entry *batch_entries(const char *src, const struct options *opt, c
 	if (stat(src, &st) == 0 && S_ISDIR(st.st_mode)) {
 		DIR *d = opendir(src);
 		struct dirent *de;
-		while (d && (de = readdir(d)) && *n < 4096) {
+		while (d && (de = readdir(d))) {
 			char *path = xasprintf("%s/%s", src, de->d_name);
-			if (de->d_name[0] != '.' && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			bool sub = de->d_name[0] != '.' && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+			if (sub && *n == 4096) /* never a silent drop: say so, grade nothing */
+				refuse(xasprintf("--batch %s: more than 4096 submissions; split the "
+				                 "class (grader/cluster/ grades any number)", src));
+			if (sub)
 				e[(*n)++] = (struct entry){ xstrdup(de->d_name), path, (char *)want,
 				                             (char *)opt->only_check };
 			else
