@@ -1,6 +1,6 @@
 # Concurrency labs in C, and the autograder that grades them.
 #
-#   make grade [LAB=NN] [SUBMISSION=DIR] [JSON=F] [JUNIT=F] [TAP=F] [CHECK=name]
+#   make grade [LAB=NN] [SUBMISSION=DIR] [JSON=F] [JUNIT=F] [TAP=F] [TRACE=F] [CHECK=name]
 #              [SEED=n] [RAW=1] [VERBOSE=1] [PROGRESS=auto|lines|none] [AUTOLAB=1]
 #                                   grade (the main job); exit 0 all passed, else 2
 #   grader/grade.sh [the same VAR=value words]   the same, with the grader's own
@@ -38,7 +38,8 @@ SOLUTION_FILES := $(shell grep -l -- '// BEGIN SOLUTION' solutions/*/*.c 2>/dev/
 GRADER := $(BUILD)/grader/grader
 GRADE_FLAGS = $(if $(LAB),--lab '$(LAB)') $(if $(SUBMISSION),--submission '$(SUBMISSION)') \
               $(if $(JSON),--json '$(JSON)') $(if $(JUNIT),--junit '$(JUNIT)') \
-              $(if $(TAP),--tap '$(TAP)') $(if $(CHECK),--check '$(CHECK)') \
+              $(if $(TAP),--tap '$(TAP)') $(if $(TRACE),--trace '$(TRACE)') \
+              $(if $(CHECK),--check '$(CHECK)') \
               $(if $(SEED),--seed '$(SEED)') $(if $(RAW),--raw) $(if $(AUTOLAB),--autolab) \
               $(if $(VERBOSE),--verbose) $(if $(PROGRESS),--progress '$(PROGRESS)') \
               $(if $(JOBS),--jobs '$(JOBS)')

@@ -20,6 +20,7 @@
 #define COMMON_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <spawn.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -100,6 +101,19 @@ void trace_work_begin(void);
 void trace_work_end(void);
 void trace_cond_wait(void);  /* called by Pthread_cond_wait */
 struct trace_stats trace_read(void);
+
+/* ---- timeline (trace.c) ----
+ * With $TRACE_OUT naming a file, every work item (work_sleep_ms, work_spin),
+ * every Pthread_cond_wait and every Pthread_mutex_lock that had to wait is
+ * appended to it as it ends, one line each, from any thread or process:
+ *   SPAN <pid> <tid> <what> <start_ns> <end_ns>     what: sleep compute wait lock
+ * and bench_report adds the timed run itself:
+ *   RUN <pid> <tid> <start_ns> <end_ns>
+ * Times are clock_now_ns(). The grader draws these (grader/timeline.c);
+ * without $TRACE_OUT nothing is written and each call costs one atomic load.
+ * A harness adds spans of its own with trace_span (at most 20000 a process). */
+bool trace_on(void);
+void trace_span(const char *what, uint64_t start_ns, uint64_t end_ns);
 
 /* ---- for harnesses and tests (run.c) ----
  * harness_run_threads: runs fn(arg, t) for t = 0..nthreads-1, one thread

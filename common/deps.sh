@@ -20,6 +20,7 @@ gcovr              coverage reports from gcov
 patch              applies the mutants in the self-test
 jq                 reads results files (CI threshold, Gradescope, Autolab, bench targets)
 parallel           GNU parallel: grades a class over several machines (grader/cluster)
+gnuplot-nox        draws the speedup curves of make sweep (SVG or PNG)
 "
 
 missing=$(printf '%s\n' "$PACKAGES" | awk 'NF {print $1}' | while read -r p; do

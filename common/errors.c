@@ -66,10 +66,21 @@ void Pthread_mutex_destroy(pthread_mutex_t *m)
 		posix_error(rc, "Pthread_mutex_destroy");
 }
 
+/* Traced, a lock that is free is taken as before; one that is held is
+ * timed while the caller waits for it: that wait is what serialises. */
 void Pthread_mutex_lock(pthread_mutex_t *m)
 {
-	int rc = pthread_mutex_lock(m);
+	uint64_t start;
+	int rc;
 
+	if (!trace_on()) {
+		rc = pthread_mutex_lock(m);
+	} else if ((rc = pthread_mutex_trylock(m)) == EBUSY) {
+		start = clock_now_ns();
+		rc = pthread_mutex_lock(m);
+		if (rc == 0)
+			trace_span("lock", start, clock_now_ns());
+	}
 	if (rc != 0)
 		posix_error(rc, "Pthread_mutex_lock");
 }
@@ -114,6 +125,7 @@ static void cond_wait_release(pthread_mutex_t *m)
  * (stolen). Code that re-checks its condition in a while loop is unaffected. */
 void Pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
+	uint64_t start = clock_now_ns();
 	int rc;
 
 	trace_cond_wait();
@@ -126,6 +138,7 @@ void Pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 		posix_error(rc, "Pthread_cond_wait");
 	if (chaos_wake_late())
 		cond_wait_release(m);
+	trace_span("wait", start, clock_now_ns());
 }
 
 void Pthread_cond_signal(pthread_cond_t *c)

@@ -16,6 +16,7 @@
 void work_sleep_ms(int ms)
 {
 	struct timespec deadline;
+	uint64_t start = clock_now_ns();
 	int rc;
 
 	if (ms < 0)
@@ -35,12 +36,13 @@ void work_sleep_ms(int ms)
 	if (rc != 0)
 		posix_error(rc, "work_sleep_ms: clock_nanosleep");
 	trace_work_end();
+	trace_span("sleep", start, clock_now_ns());
 }
 
 uint64_t work_spin(uint64_t units)
 {
 	uint64_t x = 0x9e3779b97f4a7c15ull; /* any non-zero start works */
-	uint64_t acc = 0;
+	uint64_t acc = 0, start = clock_now_ns();
 
 	trace_work_begin();
 	for (uint64_t u = 0; u < units; u++) {
@@ -53,5 +55,6 @@ uint64_t work_spin(uint64_t units)
 		acc = acc * 31 + (x ^ u);
 	}
 	trace_work_end();
+	trace_span("compute", start, clock_now_ns());
 	return acc;
 }

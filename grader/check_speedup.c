@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include <unistd.h>
 #include "checks.h"
 #include "speedup.h"
+#include "timeline.h"
 
 #define SPREAD_OK 0.25   /* stop adding pairs once the ratios agree this well */
 #define CLOCK_SLACK 0.05 /* seconds the in-process clock may exceed the grader's */
@@ -22,12 +24,26 @@ struct bench {
 	long workers, max_inflight, work_done;
 };
 
-/* Runs one program of the spec ("baseline": ["bench_seq", "8", "100"]). */
+/* "bench_map sleep 8 32 10": the command as a student would type it. */
+static char *cmd_line(json_t *cmd)
+{
+	char *s = NULL;
+	size_t i;
+	json_t *a;
+	json_array_foreach(cmd, i, a)
+		strappend(&s, "%s%s", i ? " " : "", json_string_value(a));
+	return s ? s : xstrdup("");
+}
+
+/* Runs one program of the spec ("baseline": ["bench_seq", "8", "100"]);
+ * with tl, also records its timeline (common/trace.c), which costs a
+ * write(2) per task: nothing beside a task of a millisecond. */
 static int bench_run(struct lab_ctx *ctx, json_t *check, json_t *cmd, double timeout_s,
-                     struct bench *b, char **why)
+                     struct bench *b, json_t **tl, char **why)
 {
 	const char *hang_hint = lab_hang_hint(ctx, check, NULL);
 	char *out = xasprintf("%s/bench.out", ctx->scratch);
+	char *trace = xasprintf("%s/trace.out", ctx->scratch);
 	char *argv[32] = { 0 };
 	size_t i;
 	json_t *a;
@@ -35,9 +51,11 @@ static int bench_run(struct lab_ctx *ctx, json_t *check, json_t *cmd, double tim
 	json_array_foreach(cmd, i, a)
 		if (i > 0 && i < 31)
 			argv[i] = (char *)json_string_value(a);
-	char *env[] = { xasprintf("BENCH_OUT=%s", out), NULL };
+	char *env[] = { xasprintf("BENCH_OUT=%s", out),
+	                tl ? xasprintf("TRACE_OUT=%s", trace) : NULL, NULL };
 	struct sbx_result r;
 	unlink(out);
+	unlink(trace);
 	double given = lab_deadline(ctx, timeout_s); /* what the run really gets */
 	int rc = lab_run(ctx, argv, env, timeout_s, &r);
 	unsigned long long ns = 0, cpu = 0;
@@ -68,20 +86,36 @@ static int bench_run(struct lab_ctx *ctx, json_t *check, json_t *cmd, double tim
 		*why = xasprintf("the benchmark reported %.3f s but the grader timed %.3f s: its "
 		                 "result cannot be trusted", b->elapsed, r.wall_s);
 	rc = *why ? -1 : 0;
+	if (rc == 0 && tl) {
+		char *label = cmd_line(cmd);
+		*tl = timeline_read(trace, label);
+		free(label);
+	}
 	sbx_result_free(&r);
-	free(env[0]); free(out); free(argv[0]);
+	free(env[0]); free(env[1]); free(out); free(trace); free(argv[0]);
 	return rc;
 }
 
-/* One interleaved pair; for cpu-bound work also the control pair. */
-static int trial(struct lab_ctx *ctx, json_t *check, struct trials *t, char **why)
+/* One interleaved pair; for cpu-bound work also the control pair. Each
+ * pair's two timelines go into tl[n]: [candidate, baseline]. */
+static int trial(struct lab_ctx *ctx, json_t *check, struct trials *t, json_t **tl, char **why)
 {
 	double timeout_s = spec_num(check, "timeout_s", 30);
 	long expect = (long)spec_num(check, "work_done", -1);
 	struct bench base, cand, cseq, cpar;
-	if (bench_run(ctx, check, json_object_get(check, "baseline"), timeout_s, &base, why) ||
-	    bench_run(ctx, check, json_object_get(check, "candidate"), timeout_s, &cand, why))
+	json_t *base_tl = NULL, *cand_tl = NULL;
+	if (bench_run(ctx, check, json_object_get(check, "baseline"), timeout_s, &base, &base_tl,
+	              why) ||
+	    bench_run(ctx, check, json_object_get(check, "candidate"), timeout_s, &cand, &cand_tl,
+	              why)) {
+		json_decref(base_tl);
 		return -1;
+	}
+	tl[t->n] = cand_tl && base_tl ? json_pack("[o,o]", cand_tl, base_tl) : NULL;
+	if (!tl[t->n]) {
+		json_decref(cand_tl);
+		json_decref(base_tl);
+	}
 	if (expect >= 0 && cand.work_done != expect) {
 		*why = xasprintf("The benchmark counted %ld work items where %ld were due: every "
 		                 "task must do its simulated work exactly once.", cand.work_done, expect);
@@ -91,8 +125,8 @@ static int trial(struct lab_ctx *ctx, json_t *check, struct trials *t, char **wh
 	t->inflight[t->n] = cand.max_inflight;
 	json_t *control = json_object_get(check, "control");
 	if (json_array_size(control) == 2) {
-		if (bench_run(ctx, check, json_array_get(control, 0), timeout_s, &cseq, why) ||
-		    bench_run(ctx, check, json_array_get(control, 1), timeout_s, &cpar, why))
+		if (bench_run(ctx, check, json_array_get(control, 0), timeout_s, &cseq, NULL, why) ||
+		    bench_run(ctx, check, json_array_get(control, 1), timeout_s, &cpar, NULL, why))
 			return -1;
 		t->control[t->n] = cseq.elapsed / cpar.elapsed;
 	}
@@ -116,9 +150,25 @@ static char *figures(const struct trials *t, const struct speedup_target *g)
 	                 g->cpu_bound ? " of the control's speedup" : "x");
 }
 
+/* The timelines of the trial whose ratio is nearest the median: the run
+ * the figures describe. The others are freed. */
+static json_t *median_timeline(const struct trials *t, json_t **tl, size_t n)
+{
+	double med = median_of(t->ratio, t->n);
+	size_t best = 0;
+	for (size_t i = 1; i < t->n; i++)
+		if (fabs(t->ratio[i] - med) < fabs(t->ratio[best] - med))
+			best = i;
+	json_t *keep = best < n ? json_incref(tl[best]) : NULL;
+	for (size_t i = 0; i < n; i++)
+		json_decref(tl[i]);
+	return keep;
+}
+
 void check_speedup(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t n)
 {
 	struct trials t = { 0 };
+	json_t *tl[TRIALS_MAX + 1] = { 0 };
 	struct speedup_target g = {
 		.cpu_bound = strcmp(spec_str(check, "bound", "sleep"), "cpu") == 0,
 		.flat = strcmp(spec_str(check, "bound", "sleep"), "flat") == 0,
@@ -135,7 +185,7 @@ void check_speedup(struct lab_ctx *ctx, json_t *check, struct result *rows, size
 	pairs_max = pairs_max > TRIALS_MAX ? TRIALS_MAX : pairs_max;
 	while (rc == 0 && t.n < pairs_max &&
 	       (t.n < pairs_min || spread_of(t.ratio, t.n) > SPREAD_OK))
-		rc = trial(ctx, check, &t, &why);
+		rc = trial(ctx, check, &t, tl, &why);
 	if (rc != 0) {
 		row_set(rows, V_FAIL, xasprintf("The speedup could not be measured: %s", why));
 	} else {
@@ -148,6 +198,7 @@ void check_speedup(struct lab_ctx *ctx, json_t *check, struct result *rows, size
 		rows->figures = true;
 		free(fig);
 	}
+	rows->timeline = median_timeline(&t, tl, t.n + (rc != 0));
 	if (rows->verdict != V_PASS)
 		rows->replay = lab_replay(ctx, spec_str(check, "name", "speedup"), -1);
 	free(why);

@@ -12,6 +12,7 @@
 #include "rows_io.h"
 #include "sandbox.h"
 #include "scheduler.h"
+#include "timeline.h"
 
 static double now_s(void)
 {
@@ -168,6 +169,8 @@ static void write_files(struct grading *g)
 	if (g->junit && report_junit(g->junit, &g->rs) < 0)
 		g->write_failed = true;
 	if (g->tap && report_tap(g->tap, &g->rs) < 0)
+		g->write_failed = true;
+	if (g->trace && timeline_write_chrome(g->trace, &g->rs) < 0)
 		g->write_failed = true;
 }
 

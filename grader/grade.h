@@ -32,6 +32,7 @@ struct grading {
 	bool *planned;
 	struct results rs;
 	const char *json, *junit, *tap; /* results files, or NULL */
+	const char *trace;          /* Chrome trace of the speedup runs (timeline.h), or NULL */
 	bool write_failed;          /* a results file could not be written */
 	double seconds;             /* wall time of its grading, in all */
 	char *checks, *said, *replay_of, *score_cmd;

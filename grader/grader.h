@@ -41,6 +41,7 @@ struct result {
 	double seconds; /* wall time the check took */
 	bool figures;   /* output holds measurements: the text report shows it on a pass too */
 	bool hidden;    /* an instructor's hidden test (SPEC.md): reports show no name or output */
+	json_t *timeline; /* a speedup check's runs, yours first (timeline.h), or NULL */
 };
 
 struct results {

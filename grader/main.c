@@ -21,7 +21,7 @@
 #include "scheduler.h"
 
 struct outputs {
-	const char *json, *junit, *tap;
+	const char *json, *junit, *tap, *trace;
 	const char *batch, *out, *merge, *gradebook;
 	bool autolab, color, by_check;
 	int jobs;
@@ -31,7 +31,7 @@ struct outputs {
 static void usage(void)
 {
 	fputs("usage: grader --root DIR [--lab NN[,NN...]] [--submission DIR] [--check NAME]\n"
-	      "              [--seed N] [--json F] [--junit F] [--tap F] [--autolab]\n"
+	      "              [--seed N] [--json F] [--junit F] [--tap F] [--trace F] [--autolab]\n"
 	      "              [--raw] [--verbose] [--color auto|always|never]\n"
 	      "              [--progress auto|lines|none] [--jobs N]\n"
 	      "       grader --root DIR --batch DIR|LIST.json --out OUT [--gradebook F] [--by-check]\n"
@@ -63,7 +63,8 @@ static int worst(int a, int b)
 
 static int grade_one_submission(struct options *opt, const char *want, const struct outputs *out)
 {
-	struct grading g = { .json = out->json, .junit = out->junit, .tap = out->tap };
+	struct grading g = { .json = out->json, .junit = out->junit, .tap = out->tap,
+	                     .trace = out->trace };
 	size_t n;
 	char *why = NULL;
 	char *subdir = opt->submission_arg ? realpath(opt->submission_arg, NULL) : NULL;
@@ -222,7 +223,7 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 		{ "raw", 0, 0, 'R' }, { "color", 1, 0, 'C' }, { "verbose", 0, 0, 'v' },
 		{ "progress", 1, 0, 'p' }, { "batch", 1, 0, 'b' }, { "out", 1, 0, 'o' },
 		{ "merge", 1, 0, 'm' }, { "gradebook", 1, 0, 'g' }, { "by-check", 0, 0, 'k' },
-		{ "jobs", 1, 0, 'n' }, { 0, 0, 0, 0 },
+		{ "jobs", 1, 0, 'n' }, { "trace", 1, 0, 'T' }, { 0, 0, 0, 0 },
 	};
 	const char *color = "auto", *progress = "auto";
 	char *why;
@@ -240,6 +241,7 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 		case 'j': out->json = *optarg ? optarg : NULL; break;
 		case 'J': out->junit = *optarg ? optarg : NULL; break;
 		case 't': out->tap = *optarg ? optarg : NULL; break;
+		case 'T': out->trace = *optarg ? optarg : NULL; break;
 		case 'a': out->autolab = true; break;
 		case 'R': opt->raw = true; break;
 		case 'C': color = optarg; break;
@@ -260,6 +262,9 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 	}
 	if ((!opt->root && !out->merge) || optind != argc || (out->batch && !out->out))
 		usage();
+	if (out->trace && (out->batch || out->merge))
+		refuse(xstrdup("TRACE=F draws one submission's runs: grade it alone (make grade "
+		               "SUBMISSION=DIR TRACE=F)"));
 	if (strcmp(color, "auto") && strcmp(color, "always") && strcmp(color, "never"))
 		refuse(xasprintf("--color %s: say auto, always or never", color));
 	if (strcmp(progress, "auto") && strcmp(progress, "lines") && strcmp(progress, "none"))

@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report.h"
+#include "timeline.h"
 
 #define C_RESET   "\033[0m"
 #define C_BOLD    "\033[1m"
 #define MARK_WIDTH 13 /* strlen("NOT SUBMITTED"): keeps the points aligned */
 #define NOTE_BRIEF 80 /* a longer note shows its first clause, unless verbose */
+#define GANTT_WIDTH 60 /* columns of a timeline: fits an 80-column terminal */
 
 
 static const char *or_empty(const char *s)
@@ -141,6 +143,13 @@ static void put_row(FILE *f, const struct result *r, bool color, bool raw, bool 
 		char *short_output = hint_seen ? without_hint(r->output) : NULL;
 		put_indented(f, short_output ? short_output : r->output, 4);
 		free(short_output);
+	}
+	json_t *mine = json_array_get(r->timeline, 0);
+	if (mine && !r->hidden) {
+		char *gantt = timeline_gantt(mine, GANTT_WIDTH);
+		if (gantt)
+			put_indented(f, gantt, 4);
+		free(gantt);
 	}
 	if (r->verdict != V_PASS) {
 		if (r->replay) {

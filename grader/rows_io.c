@@ -25,6 +25,8 @@ static json_t *row_to_json(const struct result *r)
 	json_object_set_new(o, "seconds", json_real(isfinite(r->seconds) ? r->seconds : 0));
 	json_object_set_new(o, "figures", json_boolean(r->figures));
 	json_object_set_new(o, "hidden", json_boolean(r->hidden));
+	if (r->timeline)
+		json_object_set(o, "timeline", r->timeline);
 	return o;
 }
 
@@ -66,6 +68,8 @@ int rows_load(const char *path, struct results *rs, size_t first, size_t n)
 		r->seconds = json_number_value(json_object_get(o, "seconds"));
 		r->figures = json_is_true(json_object_get(o, "figures"));
 		r->hidden = json_is_true(json_object_get(o, "hidden"));
+		json_decref(r->timeline);
+		r->timeline = json_incref(json_object_get(o, "timeline"));
 	}
 	rs->release |= json_is_true(json_object_get(root, "release"));
 	json_decref(root);

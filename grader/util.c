@@ -100,6 +100,7 @@ void results_free(struct results *rs)
 		struct result *r = &rs->rows[i];
 		free(r->lab); free(r->check); free(r->id); free(r->name);
 		free(r->output); free(r->replay); free(r->raw);
+		json_decref(r->timeline);
 	}
 	free(rs->rows);
 	free(rs->notes);

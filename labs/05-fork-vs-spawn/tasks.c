@@ -87,6 +87,7 @@ int64_t task_compute(int64_t input)
 	for (uint64_t i = 0; i < (uint64_t)input; i++)
 		acc = acc * 31 + i * i;
 	task_report(start, clock_now_ns());
+	trace_span("compute", start, clock_now_ns());
 	return (int64_t)acc;
 }
 
