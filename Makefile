@@ -11,6 +11,10 @@
 #                                   results files of many jobs (grader/cluster/)
 #   JOBS=N (grade, grade-batch)     labs graded at once (default: the CPUs, as
 #                                   root; 1 otherwise); timing checks run alone
+#   make sweep LAB=NN [PLOT=F.svg|F.png] [SUBMISSION=DIR]   the lab's benchmark
+#                                   over 1, 2, 4 ... workers: a table, and the
+#                                   curve drawn (default code: labs/, or
+#                                   solutions/ in the instructor's copy)
 #   make test                       the project's own proof
 #   make skeletons                  regenerate labs/*/ student files from solutions/
 #   make coverage [LAB=NN] [SUBMISSION=DIR]   gcov: which lines the tests reach
@@ -55,7 +59,7 @@ say_build = $(if $(build_said),,$(eval build_said := 1)@echo "building the grade
 endif
 
 .SECONDARY:
-.PHONY: all grade grade-run grade-batch grade-merge test unit skeletons check-skeletons coverage deps clean release
+.PHONY: all grade grade-run grade-batch grade-merge sweep test unit skeletons check-skeletons coverage deps clean release
 all: $(GRADER)
 
 deps:
@@ -96,6 +100,26 @@ grade-merge: $(GRADER)
 	@$(if $(OUT),,$(error say OUT=DIR: the folder the jobs wrote their results into))
 	@$(GRADER) --merge '$(OUT)' $(if $(GRADEBOOK),--gradebook '$(GRADEBOOK)') \
 	  $(if $(BY_CHECK),--by-check)
+
+# make sweep: the lab's own `make sweep` (common.mk), on SUBMISSION's code.
+# Code other than labs/ is staged beside a copy of the lab, as the grader
+# stages it, so the lab's own files stay as they are.
+SWEEP_FROM = $(or $(SUBMISSION),$(if $(wildcard solutions/*/),solutions,labs))
+SWEEP_STAGE := $(BUILD)/sweep
+sweep: | deps
+	@$(if $(LAB),,$(error say LAB=NN, as in make sweep LAB=04 PLOT=curve.svg))
+	@lab=$$(ls -d labs/$(LAB)* 2>/dev/null | head -n 1); name=$${lab#labs/}; from='$(SWEEP_FROM)'; \
+	[ -n "$$lab" ] || { echo "make sweep: LAB=$(LAB) names no folder of labs/" >&2; exit 2; }; \
+	dir=$$lab; \
+	if [ "$$from" != labs ]; then \
+	  dir=$(SWEEP_STAGE)/labs/$$name; rm -rf $(SWEEP_STAGE); mkdir -p $(SWEEP_STAGE)/labs; \
+	  ln -s '$(CURDIR)/common' $(SWEEP_STAGE)/common; cp -r $$lab $(SWEEP_STAGE)/labs/; \
+	  for f in $$(jq -r '.student_files[]' $$lab/lab.json); do \
+	    cp "$$from/$$name/$$f" $$dir/ || { echo "make sweep: $$from/$$name/$$f is missing" >&2; exit 2; }; \
+	  done; \
+	fi; \
+	echo "make sweep: $$name with the code of $$from/$$name (SUBMISSION=DIR for another)"; \
+	$(MAKE) --no-print-directory -C $$dir sweep LAB=$$name $(if $(PLOT),PLOT='$(abspath $(PLOT))')
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h grader/*.h grader/tests/*.h) | deps
 	$(say_build)

@@ -9,6 +9,7 @@
 #   make bench      one sequential and one concurrent run of the benchmark,
 #                   then the speedup and the tasks in flight
 #   make coverage   gcov: which lines of the student files the tests reach
+#   make sweep      the benchmark over 1, 2, 4 ... workers; PLOT=F draws it
 #   V=1             show the full commands instead of one line per step
 #
 # test, helgrind, bench and coverage run under deadlines (common/deadline.sh):
@@ -160,6 +161,26 @@ bench: $(OUT)/$(BENCH_BASELINE) $(OUT)/$(BENCH_PROGRAM)
 	awk -f $(COMMON_DIR)/bench.awk -v seq='$(BENCH_BASELINE) $(BENCH_ARGS)' \
 	  -v par='$(BENCH_PROGRAM) $(BENCH_ARGS)' -v target="$$($(BENCH_TARGET))" \
 	  $$tmp/seq $$tmp/par 2>/dev/null; rm -rf $$tmp; exit $$rc
+
+# make sweep [PLOT=curve.svg|.png]: the benchmark over 1, 2, 4 ... workers,
+# a table in the terminal and, with PLOT, the curve drawn by gnuplot
+# (plot.sh), the ideal and the CPUs marked. A lab whose benchmark takes the
+# count as an argument names its two commands with @W@ where it goes
+# (SWEEP_BASELINE, SWEEP_CANDIDATE; sweep.sh times them); a lab with a
+# sweep of its own sets SWEEP_OWN and writes $(SWEEP_DATA) in sweep-data.
+SWEEP_DATA     := $(OUT)/sweep.dat
+SWEEP_WORKERS  ?= 1 2 4 8 16 32 64
+SWEEP_DEADLINE ?= 300
+.PHONY: sweep sweep-data
+sweep: sweep-data
+	$(if $(PLOT),$(Q)sh $(COMMON_DIR)/plot.sh '$(SWEEP_DATA)' '$(PLOT)',@echo \
+	  "make sweep PLOT=curve.svg (or .png) draws this table")
+ifndef SWEEP_OWN
+sweep-data: $(OUT)/$(firstword $(SWEEP_BASELINE)) $(OUT)/$(firstword $(SWEEP_CANDIDATE))
+	$(Q)$(DEADLINE) -n sweep -t $(SWEEP_DEADLINE) -- sh $(COMMON_DIR)/sweep.sh \
+	  -o '$(SWEEP_DATA)' -d '$(OUT)' -t '$(SWEEP_TITLE)' -x '$(SWEEP_XLABEL)' \
+	  -b '$(SWEEP_BASELINE)' -c '$(SWEEP_CANDIDATE)' $(SWEEP_WORKERS)
+endif
 
 # The grader's target for this benchmark, read from lab.json (jq), if any:
 # the speedup check whose candidate is this very command, else the first
