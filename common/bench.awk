@@ -19,7 +19,8 @@ function describe(name, line, role,    s, inf, done) {
 	s = field(line, "elapsed_ns") / 1e9
 	inf = field(line, "max_inflight")
 	done = field(line, "work_done")
-	if (done == 0)	/* work the trace does not see (lab 05's processes) */
+	# work the trace does not see (lab 05's processes)
+	if (done == 0)
 		printf "  %-22s %8.3f s  (%s)\n", name, s, role
 	else
 		printf "  %-22s %8.3f s  %3d task%s in flight at most, %d done  (%s)\n",

@@ -88,11 +88,12 @@ clean:
 # ---- hidden tests: the instructor's hidden/check_NAME.c, absent from the
 # student release (grader/SPEC.md). Each links like a test program and is
 # part of `make all` when the folder exists; `make hidden` builds only them.
-# The objects stay (not deleted as intermediates): the grader builds the
-# hidden programs only after the student's code was built without hidden/,
-# so that the student's code is never compiled beside the hidden sources.
+# The objects stay (the .SECONDARY: above): the grader builds the hidden
+# programs only after the student's code was built without hidden/, so that
+# the student's code is never compiled beside the hidden sources. (A second
+# .SECONDARY naming some targets would make only those stay: make then
+# deleted each program's own object after linking it.)
 HIDDEN_PROGRAMS := $(patsubst hidden/%.c,$(OUT)/%,$(wildcard hidden/check_*.c))
-.SECONDARY: $(STUDENT_OBJ) $(HARNESS_OBJ) $(COMMON_OBJ)
 .PHONY: hidden
 all: $(HIDDEN_PROGRAMS)
 hidden: $(HIDDEN_PROGRAMS)

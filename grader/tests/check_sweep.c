@@ -1,6 +1,7 @@
-/* check_sweep.c - make sweep and common/plot.sh: a lab's benchmark over 1,
- * 2, 4 ... workers gives a table whose speedups grow with the workers and a
- * curve drawn by gnuplot; bad requests get a message, not a picture. */
+/* check_sweep.c - a lab's own timing tools. make sweep and common/plot.sh:
+ * the benchmark over 1, 2, 4 ... workers gives a table whose speedups grow
+ * with the workers and a curve drawn by gnuplot; bad requests get a message,
+ * not a picture. make bench: one pair of runs, and the speedup said. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,23 @@ START_TEST(test_plot_needs_an_svg_or_png_and_a_curve)
 }
 END_TEST
 
+/* make bench in the copy make sweep staged (lab 01 with the reference). */
+START_TEST(test_bench_says_each_run_and_the_speedup)
+{
+	char *out;
+	int rc = run("make --no-print-directory sweep LAB=01 SUBMISSION=solutions >/dev/null && "
+	             "make --no-print-directory -C build/sweep/labs/01-stdout-race bench", &out);
+	ck_assert_msg(rc == 0, "make bench failed:\n%s", out);
+	double s = 0;
+	const char *line = strstr(out, "  speedup ");
+	ck_assert_msg(line && sscanf(line, "  speedup %lfx", &s) == 1, "no speedup line:\n%s", out);
+	ck_assert_msg(s > 4, "speedup %.2f of 8 sleeping tasks:\n%s", s, out);
+	ck_assert_ptr_nonnull(strstr(out, "8 tasks in flight at most, 8 done  (your code)"));
+	ck_assert_ptr_nonnull(strstr(out, "the grader wants a speedup of at least 4"));
+	free(out);
+}
+END_TEST
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -107,8 +125,9 @@ int main(void)
 	Suite *s = grader_suite("sweep", 120, (const TTest *const[]){
 		test_sweep_lab01_tabulates_growing_speedups_and_draws_them,
 		test_sweep_refuses_what_it_cannot_do,
-		test_plot_needs_an_svg_or_png_and_a_curve, NULL });
-	bool ok = suite_passes(s, 3);
+		test_plot_needs_an_svg_or_png_and_a_curve,
+		test_bench_says_each_run_and_the_speedup, NULL });
+	bool ok = suite_passes(s, 4);
 	char *rm = xasprintf("rm -rf %s", dir);
 	ok &= system(rm) == 0;
 	free(rm);
