@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <libxml/xmlwriter.h>
 #include "report.h"
+#include "timeline.h"
 
 /* ---- text hygiene ---------------------------------------------------- */
 
@@ -174,6 +175,10 @@ static char *row_message(const struct result *r, bool prefixed)
 	if (has_output)
 		strappend(&msg, "%s%s", r->output,
 		          r->output[strlen(r->output) - 1] == '\n' ? "" : "\n");
+	char *gantt = timeline_gantt(json_array_get(r->timeline, 0), GANTT_WIDTH);
+	if (gantt) /* the speedup check's picture, as under the verdict in the text report */
+		strappend(&msg, "%s\n", gantt);
+	free(gantt);
 	if (r->replay && r->verdict != V_PASS)
 		strappend(&msg, "replay: %s\n", r->replay);
 	char *clean = report_clean(msg);

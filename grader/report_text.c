@@ -14,7 +14,6 @@
 #define C_BOLD    "\033[1m"
 #define MARK_WIDTH 13 /* strlen("NOT SUBMITTED"): keeps the points aligned */
 #define NOTE_BRIEF 80 /* a longer note shows its first clause, unless verbose */
-#define GANTT_WIDTH 60 /* columns of a timeline: fits an 80-column terminal */
 
 
 static const char *or_empty(const char *s)

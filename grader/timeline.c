@@ -174,6 +174,8 @@ char *timeline_gantt(json_t *run, int width)
 	double elapsed = json_number_value(json_object_get(run, "elapsed_s"));
 	size_t i, shown = 0;
 	int name_w = 4, drawn = 0;
+	if (!run || !(elapsed > 0) || width < 1)
+		return NULL;
 	json_array_foreach(lanes, i, lane) {
 		int len = (int)strlen(json_string_value(json_object_get(lane, "name")));
 		name_w = len > name_w ? len : name_w;

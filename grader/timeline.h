@@ -19,6 +19,8 @@
 /* The run recorded in path, or NULL when it holds no RUN line. */
 json_t *timeline_read(const char *path, const char *label);
 
+#define GANTT_WIDTH 60 /* the reports' width: a timeline fits an 80-column terminal */
+
 /* The run drawn in `width` columns, a line per lane (at most 12), with a
  * heading and a legend; a fresh string, or NULL when nothing in it lasted
  * long enough to show. */

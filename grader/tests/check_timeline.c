@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "grader.h"
 #include "selftest.h"
@@ -198,7 +199,8 @@ static char *grade_traced(const char *sub, int *most_in_trace)
 	char *trace = xasprintf("%s/%s.trace.json", dir, strrchr(sub, '/') ? strrchr(sub, '/') + 1 : sub);
 	char *text = xasprintf("%s.txt", trace);
 	char *cmd = xasprintf("%s --root . --submission %s --lab 04 --check speedup-sleep --trace %s "
-	                      "--color never --progress none > %s", grader, sub, trace, text);
+	                      "--json %s.json --color never --progress none > %s", grader, sub, trace,
+	                      trace, text);
 	ck_assert_int_ne(system(cmd), -1);
 	json_t *root = json_load_file(trace, 0, NULL), *e;
 	ck_assert_msg(root != NULL, "%s wrote no trace", cmd);
@@ -220,6 +222,15 @@ static char *grade_traced(const char *sub, int *most_in_trace)
 			running += at[0][j] <= at[0][k] && at[1][j] > at[0][k];
 		*most_in_trace = running > *most_in_trace ? running : *most_in_trace;
 	}
+	/* Gradescope's students see the picture too, under the row's verdict. */
+	char *json = xasprintf("%s.json", trace);
+	json_t *res = json_load_file(json, 0, NULL);
+	const char *out = json_string_value(json_object_get(json_array_get(json_object_get(res,
+	                                    "tests"), 0), "output"));
+	ck_assert_msg(out && strstr(out, "Timeline of bench_map sleep 8 32 10"),
+	              "results.json's speedup row has no timeline: %s", out ? out : "(none)");
+	json_decref(res);
+	free(json);
 	FILE *f = fopen(text, "r");
 	char *report = calloc(1, 1 << 16);
 	ck_assert_ptr_nonnull(f);
@@ -256,6 +267,25 @@ START_TEST(test_lab04_reference_overlaps_and_a_lock_around_fn_does_not)
 }
 END_TEST
 
+START_TEST(test_trace_of_a_batch_is_refused)
+{
+	const char *grader = getenv("GRADER") ? getenv("GRADER") : "build/grader/grader";
+	char *cmd = xasprintf("%s --root . --batch %s --out %s/out --trace %s/t.json 2>&1",
+	                      grader, dir, dir, dir);
+	FILE *p = popen(cmd, "r");
+	char said[512] = "";
+	size_t len = fread(said, 1, sizeof said - 1, p);
+	said[len] = '\0';
+	int status = pclose(p);
+	ck_assert_int_eq(WEXITSTATUS(status), 2);
+	ck_assert_msg(strstr(said, "TRACE=F draws one submission's runs") != NULL, "%s", said);
+	char *trace = xasprintf("%s/t.json", dir);
+	ck_assert_int_ne(access(trace, F_OK), 0); /* refused before anything was written */
+	free(trace);
+	free(cmd);
+}
+END_TEST
+
 int main(void)
 {
 	make_dir();
@@ -265,8 +295,9 @@ int main(void)
 		test_gantt_shows_overlap_and_serialisation,
 		test_gantt_of_nothing_visible_is_none,
 		test_chrome_trace_has_a_process_per_run_and_an_event_per_span,
-		test_lab04_reference_overlaps_and_a_lock_around_fn_does_not, NULL });
-	bool ok = suite_passes(s, 6);
+		test_lab04_reference_overlaps_and_a_lock_around_fn_does_not,
+		test_trace_of_a_batch_is_refused, NULL });
+	bool ok = suite_passes(s, 7);
 	remove_dir();
 	return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }
