@@ -125,7 +125,7 @@ static void cond_wait_release(pthread_mutex_t *m)
  * (stolen). Code that re-checks its condition in a while loop is unaffected. */
 void Pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
-	uint64_t start = clock_now_ns();
+	uint64_t start = trace_on() ? clock_now_ns() : 0;
 	int rc;
 
 	trace_cond_wait();

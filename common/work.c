@@ -16,7 +16,7 @@
 void work_sleep_ms(int ms)
 {
 	struct timespec deadline;
-	uint64_t start = clock_now_ns();
+	uint64_t start = trace_on() ? clock_now_ns() : 0;
 	int rc;
 
 	if (ms < 0)
@@ -42,7 +42,7 @@ void work_sleep_ms(int ms)
 uint64_t work_spin(uint64_t units)
 {
 	uint64_t x = 0x9e3779b97f4a7c15ull; /* any non-zero start works */
-	uint64_t acc = 0, start = clock_now_ns();
+	uint64_t acc = 0, start = trace_on() ? clock_now_ns() : 0;
 
 	trace_work_begin();
 	for (uint64_t u = 0; u < units; u++) {

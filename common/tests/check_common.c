@@ -685,6 +685,99 @@ START_TEST(test_bench_report_unwritable_bench_out_exits_failure)
 }
 END_TEST
 
+/* ---- timeline ($TRACE_OUT): the child records, the test reads ---- */
+
+static char trace_path[] = "/tmp/check_common_traceXXXXXX";
+static pthread_mutex_t held = PTHREAD_MUTEX_INITIALIZER;
+
+static void *hold_the_lock(void *arg)
+{
+	(void)arg;
+	Pthread_mutex_lock(&held);
+	work_sleep_ms(30);
+	Pthread_mutex_unlock(&held);
+	return NULL;
+}
+
+static pthread_cond_t signalled_cond = PTHREAD_COND_INITIALIZER;
+static bool signalled;		/* guarded by held */
+
+static void *signal_soon(void *arg)
+{
+	(void)arg;
+	work_sleep_ms(5);
+	Pthread_mutex_lock(&held);
+	signalled = true;
+	Pthread_cond_signal(&signalled_cond);
+	Pthread_mutex_unlock(&held);
+	return NULL;
+}
+
+/* A sleep and a computation, a lock taken free and one waited for, a
+ * condition wait, then the run: what a benchmark with $TRACE_OUT records. */
+static void traced_run(void)
+{
+	pthread_t holder, signaller;
+
+	setenv("TRACE_OUT", trace_path, 1);
+	setenv("BENCH_OUT", "/dev/null", 1);
+	uint64_t start = clock_now_ns();
+	work_sleep_ms(2);
+	work_spin(100);
+	Pthread_mutex_lock(&held);	/* free: no span */
+	Pthread_mutex_unlock(&held);
+	Pthread_create(&holder, NULL, hold_the_lock, NULL);
+	work_sleep_ms(10);		/* the holder has it now, for 30 ms */
+	Pthread_mutex_lock(&held);	/* waits about 20 ms: a span */
+	Pthread_create(&signaller, NULL, signal_soon, NULL);
+	while (!signalled)
+		Pthread_cond_wait(&signalled_cond, &held);
+	Pthread_mutex_unlock(&held);
+	Pthread_join(holder, NULL);
+	Pthread_join(signaller, NULL);
+	bench_report(clock_now_ns() - start, 2);
+}
+
+START_TEST(test_trace_out_records_each_span_and_the_run)
+{
+	char line[256], what[16];
+	long pid, tid, run_tid = 0;
+	unsigned long long a, b, run_a = 0, run_b = 0;
+	int spans[6] = { 0 }; /* sleep compute lock wait RUN, and locks waited 10 ms or more */
+	int fd = mkstemp(trace_path);
+	FILE *f;
+
+	ck_assert_int_ge(fd, 0);
+	Close(fd);
+	expect_success(traced_run);
+	f = fopen(trace_path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "SPAN %ld %ld %15s %llu %llu", &pid, &tid, what, &a, &b) == 5) {
+			ck_assert_uint_le(a, b);
+			spans[0] += strcmp(what, "sleep") == 0;
+			spans[1] += strcmp(what, "compute") == 0;
+			spans[2] += strcmp(what, "lock") == 0;
+			spans[5] += strcmp(what, "lock") == 0 && b - a >= 10000000ull;
+			spans[3] += strcmp(what, "wait") == 0;
+		} else {
+			ck_assert_int_eq(sscanf(line, "RUN %ld %ld %llu %llu", &pid, &run_tid, &run_a,
+						&run_b), 4);
+			spans[4]++;
+		}
+	}
+	fclose(f);
+	unlink(trace_path);
+	ck_assert_int_eq(spans[0], 4);	/* two here, one in each thread */
+	ck_assert_int_eq(spans[1], 1);
+	ck_assert_int_eq(spans[2], 1);	/* the lock waited for, not the free ones */
+	ck_assert_int_eq(spans[5], 1);
+	ck_assert_int_ge(spans[3], 1);	/* more only if woken spuriously */
+	ck_assert_int_eq(spans[4], 1);
+	ck_assert_uint_gt(run_b - run_a, 30000000ull);
+}
+END_TEST
+
 /* ---- chaos points: the seed is read once per process, so each case forks ---- */
 
 #define DRAWS 256
@@ -957,6 +1050,7 @@ static Suite *common_suite(void)
 	tcase_add_test(core, test_trace_manual_begin_end_nest);
 	tcase_add_test(core, test_bench_report_appends_parsable_lines_to_bench_out);
 	tcase_add_test(core, test_bench_report_prints_to_stdout_without_bench_out);
+	tcase_add_test(core, test_trace_out_records_each_span_and_the_run);
 	tcase_add_test(core, test_write_sends_all_bytes_through_a_pipe);
 	tcase_add_test(core, test_chaos_point_is_noop_without_seed);
 	tcase_add_test(core, test_chaos_seed_reads_the_environment_once);
