@@ -8,6 +8,7 @@
 #                   -c 'CANDIDATE ARGS' [-r ROUNDS] W...
 # @W@ in ARGS stands for the count. Each program prints one BENCH line.
 set -eu
+. "$(dirname "$0")/bench_lib.sh"
 
 rounds=3
 while getopts o:d:t:x:b:c:r: opt; do
@@ -26,15 +27,13 @@ seconds() {
 	set -- $(echo "$1" | sed "s/@W@/$2/g")
 	prog=$1
 	shift
-	ns=$(BENCH_OUT= TRACE_OUT= "$bin/$prog" "$@" | sed -n 's/^BENCH elapsed_ns=\([0-9]*\).*/\1/p')
+	ns=$(bench_ns "$bin/$prog" "$@")
 	if [ -z "$ns" ]; then
 		echo "sweep: $prog $* reported no result (see above): fix it with make test first" >&2
 		exit 1
 	fi
 	awk -v ns="$ns" 'BEGIN { printf "%.6f\n", ns / 1e9 }'
 }
-
-median() { sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 cpus=$(nproc)
 {

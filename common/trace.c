@@ -65,7 +65,8 @@ struct trace_stats trace_read(void)
  * descriptor opened O_APPEND: lines from threads and from forked children
  * never interleave, and a child needs no help from its parent to be seen.
  * A buffer would be cheaper still, but could not cross fork or exec. */
-#define TRACE_SPANS_MAX 20000	/* per process: a flood of lock waits stays small */
+#define TRACE_SPANS_MAX 20000	/* a flood of lock waits stays small; a forked
+				   child goes on from its parent's count */
 
 static int trace_fd = -2;	/* -2 not looked at yet, -1 off, else the file */
 static long trace_spans;

@@ -5,6 +5,7 @@
 #   usage: trace_cost.sh PAIRS PROGRAM [ARGS...]
 #   e.g.   sh common/trace_cost.sh 11 build/labs/04-pool-ordering/bench_map sleep 8 32 10
 set -eu
+. "$(dirname "$0")/bench_lib.sh"
 
 if [ $# -lt 2 ]; then
 	echo "usage: trace_cost.sh PAIRS PROGRAM [ARGS...]" >&2
@@ -19,8 +20,7 @@ trap 'rm -rf "$tmp"' EXIT
 elapsed() {
 	trace=$1
 	shift
-	TRACE_OUT=$trace BENCH_OUT= "$prog" "$@" 2>/dev/null |
-		sed -n 's/^BENCH elapsed_ns=\([0-9]*\).*/\1/p'
+	bench_ns TRACE_OUT="$trace" "$prog" "$@" 2>/dev/null
 }
 
 prog=$1
@@ -38,7 +38,6 @@ while [ $i -lt "$pairs" ]; do
 	i=$((i + 1))
 done
 spans=$(grep -c '^SPAN' "$tmp/trace" || true)
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 p=$(cut -d' ' -f1 < "$tmp/pairs" | median)
 t=$(cut -d' ' -f2 < "$tmp/pairs" | median)
 r=$(awk '{ print $2 / $1 }' "$tmp/pairs" | median)

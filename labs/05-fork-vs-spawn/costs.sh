@@ -5,12 +5,12 @@
 # writes it for common/plot.sh.
 #   usage: costs.sh BENCH_START DATA
 set -eu
+. "$(dirname "$0")/../../common/bench_lib.sh"
 bench=$1 data=$2
 
 # Milliseconds a process, from one run's BENCH line.
 per_process() {
-	BENCH_OUT= TRACE_OUT= "$bench" "$1" "$2" 20 |
-		sed -n 's/^BENCH elapsed_ns=\([0-9]*\).*/\1/p' | awk '{ printf "%.4f\n", $1 / 20e6 }'
+	bench_ns "$bench" "$1" "$2" 20 | awk '{ printf "%.4f\n", $1 / 20e6 }'
 }
 
 printf '%s\n' '# title: Lab 05: what starting one process costs as the parent grows (median of 3 runs of 20)' \
@@ -20,7 +20,7 @@ for method in fork spawn; do
 	echo "\"$method\"" >> "$data"
 	for mib in 1 4 16 64 256 1024; do
 		ms=$( (per_process $method $mib; per_process $method $mib; per_process $method $mib) |
-			sort -g | sed -n 2p)
+			median)
 		if [ -z "$ms" ]; then
 			echo "costs: bench_start $method $mib 20 reported no result: fix it with make test first" >&2
 			exit 1

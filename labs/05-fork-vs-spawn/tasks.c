@@ -76,7 +76,7 @@ static void task_report(uint64_t start, uint64_t end)
 
 int64_t task_compute(int64_t input)
 {
-	uint64_t acc = 0, start = clock_now_ns();
+	uint64_t acc = 0, start = clock_now_ns(), end;
 
 	if (input == TASK_CRASH)
 		abort();
@@ -86,8 +86,9 @@ int64_t task_compute(int64_t input)
 	 * closed form: each round depends on the one before. */
 	for (uint64_t i = 0; i < (uint64_t)input; i++)
 		acc = acc * 31 + i * i;
-	task_report(start, clock_now_ns());
-	trace_span("compute", start, clock_now_ns());
+	end = clock_now_ns();
+	task_report(start, end);
+	trace_span("compute", start, end);
 	return (int64_t)acc;
 }
 
