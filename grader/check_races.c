@@ -83,6 +83,34 @@ static const char *headline(xmlNode *err)
 	return w ? text_of(w) : text_of(child(child(err, "xwhat"), "text"));
 }
 
+/* Helgrind's reports of calls that POSIX allows: a condition variable
+ * signalled by a thread that does not hold its mutex (after unlocking it,
+ * or while another thread holds it). Helgrind calls the first "dubious";
+ * both are safe when the waiter's condition changed with the lock held,
+ * and a race is reported on its own when it did not. Notes, never errors
+ * (SPEC.md, "races"). Real misuse (unlocking a lock not held, waiting
+ * without the mutex, destroying a locked one) has other words and fails. */
+static const char *const posix_allows[] = {
+	"pthread_cond_{signal,broadcast}: dubious: associated lock is not held by any thread",
+	"pthread_cond_{signal,broadcast}: associated lock is not held by calling thread",
+};
+
+static const char *headline(xmlNode *err);
+
+static bool is_note(xmlNode *err)
+{
+	xmlNode *kind = NULL;
+	for (xmlNode *c = err->children; c && !kind; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, "kind") == 0)
+			kind = c;
+	if (!kind || !kind->children || strcmp((const char *)kind->children->content, "Misc"))
+		return false;
+	for (size_t i = 0; i < sizeof posix_allows / sizeof *posix_allows; i++)
+		if (strstr(headline(err), posix_allows[i]))
+			return true;
+	return false;
+}
+
 static const char *kind_words(const char *kind)
 {
 	if (strcmp(kind, "Race") == 0)
@@ -580,34 +608,64 @@ struct summary_ctx {
 	const char *scratch;
 	json_t *files;
 	struct hg_log *log;
-	char **summary;
-	int *shown, errors;
+	struct hg_tally *t;
 };
+
+/* Appends what to *list unless an entry with its first line is there. */
+static void add_distinct(char **list, int *shown, const char *what)
+{
+	char *first_line = xasprintf("%.*s", (int)strcspn(what, "\n"), what);
+	if (*shown < SHOW_ERRORS && !(*list && strstr(*list, first_line))) {
+		strappend(list, "%s", what);
+		(*shown)++;
+	}
+	free(first_line);
+}
+
+/* A note is shown as where it happened: "queue_put (queue.c:123)". */
+static void add_note(struct hg_tally *t, xmlNode *err, const char *scratch, json_t *files)
+{
+	char *here = student_frame(child(err, "stack"), scratch, files);
+	if (here && t->notes_shown < SHOW_ERRORS && !(t->notes && strstr(t->notes, here))) {
+		strappend(&t->notes, "%s%s", t->notes ? ", " : "", here);
+		t->notes_shown++;
+	}
+	free(here);
+}
 
 static void summarise_error(xmlNode *n, void *arg)
 {
 	struct summary_ctx *c = arg;
-	char *what = describe_error(n, c->scratch, c->files, c->log);
-	c->errors += what != NULL;
-	/* The same access reported again teaches nothing new. */
-	char *first_line = what ? xasprintf("%.*s", (int)strcspn(what, "\n"), what) : NULL;
-	if (what && *c->shown < SHOW_ERRORS && !(*c->summary && strstr(*c->summary, first_line))) {
-		strappend(c->summary, "%s", what);
-		(*c->shown)++;
+	struct hg_tally *t = c->t;
+	if (is_note(n)) {
+		t->noted++;
+		add_note(t, n, c->scratch, c->files);
+		return;
 	}
-	free(first_line);
+	char *what = describe_error(n, c->scratch, c->files, c->log);
+	if (what) {
+		t->errors++;
+		add_distinct(&t->summary, &t->shown, what);
+	} else {
+		t->elsewhere++;
+	}
 	free(what);
 }
 
-/* Reads every error of the run into *summary (the first distinct ones). */
-int races_read(const char *dir, const char *scratch, json_t *files, const char *text_log,
-               char **summary, int *shown)
+/* Reads every error of the run into t (the first distinct ones as text). */
+void races_read(const char *dir, const char *scratch, json_t *files, const char *text_log,
+                struct hg_tally *t)
 {
-	struct summary_ctx c = { scratch, files, hg_log_read(text_log ? text_log : "", files),
-	                         summary, shown, 0 };
+	struct summary_ctx c = { scratch, files, hg_log_read(text_log ? text_log : "", files), t };
 	each_hg_error(dir, summarise_error, &c);
 	hg_log_free(c.log);
-	return c.errors;
+}
+
+void hg_tally_free(struct hg_tally *t)
+{
+	free(t->summary);
+	free(t->notes);
+	*t = (struct hg_tally){ 0 };
 }
 
 /* Removes the XML of an earlier run, so that reports are this run's only. */
@@ -814,23 +872,23 @@ static void hung_natively(struct lab_ctx *ctx, json_t *check, struct result *row
 	                       "timed out.\n");
 	struct sbx_result hg = { 0 };
 	if (nat->blocked && valgrind_available()) {
-		char *summary = NULL;
-		int shown = 0;
+		struct hg_tally t = { 0 };
 		remove_reports(ctx->scratch);
 		/* A short run of its own: long enough for Valgrind to start and
 		 * report, then it blocks like the native run did. */
 		ctx->hung = false;
 		int rc = helgrind(ctx, check, true, HARVEST_S, &hg);
 		ctx->hung = true;
-		if (rc == 0 &&
-		    races_read(ctx->scratch, ctx->scratch, json_object_get(ctx->spec, "student_files"),
-		                 "", &summary, &shown) > 0) {
-			resolve_fields(ctx, check, &summary);
+		if (rc == 0)
+			races_read(ctx->scratch, ctx->scratch, json_object_get(ctx->spec, "student_files"),
+			           "", &t);
+		if (t.errors > 0) {
+			resolve_fields(ctx, check, &t.summary);
 			strappend(&text, "Run under Helgrind until it blocked too, Helgrind had "
-			          "already reported:\n%s", summary);
+			          "already reported:\n%s", t.summary);
 		}
 		raw_from_xml(ctx->scratch, &row->raw);
-		free(summary);
+		hg_tally_free(&t);
 	}
 	const char *hint = lab_hint(ctx, check, NULL, true);
 	if (hint)
@@ -839,12 +897,67 @@ static void hung_natively(struct lab_ctx *ctx, json_t *check, struct result *row
 	sbx_result_free(&hg);
 }
 
-/* The scenario under Helgrind (or ThreadSanitizer where Valgrind is missing). */
+/* "Note: ...": the calls POSIX allows, where they happened, explained. */
+static char *notes_words(const struct hg_tally *t)
+{
+	if (!t->notes)
+		return xstrdup("");
+	return xasprintf("\nNote, not counted: Helgrind saw %d signal%s of a condition variable "
+	                 "sent without holding its lock, in %s. POSIX allows this, and signalling "
+	                 "just after unlocking is a common choice. Helgrind calls it \"dubious\" "
+	                 "because it is safe only when the waiter's condition was changed with the "
+	                 "lock held; a change without the lock would have been reported as a race.",
+	                 t->noted, t->noted == 1 ? "" : "s", t->notes);
+}
+
+/* Errors reported outside the student's files, or an error exit whose
+ * report could not be read: nothing a student did, unless it repeats. */
+static bool unexplained(const struct sbx_result *r, const struct hg_tally *t)
+{
+	return t->elsewhere > 0 || (r->exit_code == HG_EXIT && t->errors == 0 && t->noted == 0);
+}
+
+/* The verdict of a Helgrind run that ended, from what it reported. */
+static void helgrind_verdict(struct result *rows, const struct sbx_result *r,
+                             const struct hg_tally *t, bool again, const char *hint)
+{
+	char *notes = notes_words(t);
+	if (t->errors > 0)
+		row_set(rows, V_FAIL, xasprintf("Helgrind found %d error%s in your code%s:\n%s%s%s",
+		        t->errors, t->errors == 1 ? "" : "s",
+		        t->errors > t->shown ? " (the first distinct ones below)" : "", t->summary,
+		        hint ? "Hint: " : "", hint ? hint : ""));
+	else if (unexplained(r, t) && again)
+		row_set(rows, V_INCONCLUSIVE, xstrdup("Helgrind reported errors, twice, but none of "
+		        "their stacks reaches your files: they are in the lab's harness or the C "
+		        "library, so they say nothing about your code and are not your fault. "
+		        "Grade again; if it repeats, show your instructor the raw report (RAW=1)."));
+	else if (r->exit_code != 0 && r->exit_code != HG_EXIT)
+		row_set(rows, V_FAIL, xasprintf("The race scenario failed under Helgrind "
+		        "(exit code %d, signal %d) before it could be checked:\n%s",
+		        r->exit_code, r->term_signal, r->output ? r->output : ""));
+	else if (r->term_signal)
+		row_set(rows, V_FAIL, xasprintf("The race scenario was killed by signal %d under "
+		        "Helgrind before it could be checked:\n%s", r->term_signal,
+		        r->output ? r->output : ""));
+	else
+		/* Errors outside the student's files once, then a clean run: a rare
+		 * report in the harness or the C library, never the student's. */
+		row_set(rows, V_PASS, xasprintf("Helgrind found no races, lock-order violations or "
+		        "misuse in your code%s.%s", again ? " (a first run reported errors only "
+		        "outside your files; a second run was clean)" : "", notes));
+	rows->show_on_pass = t->notes != NULL;
+	free(notes);
+}
+
+/* The scenario under Helgrind (or ThreadSanitizer where Valgrind is missing).
+ * Errors in the student's files are run again in text mode, for the locks
+ * held; errors only elsewhere are run again to see whether they repeat. */
 static void check_helgrind(struct lab_ctx *ctx, json_t *check, struct result *rows)
 {
 	struct sbx_result r, text = { 0 };
-	char *summary = NULL;
-	int shown = 0, errors = 0;
+	struct hg_tally t = { 0 };
+	bool again = false;
 	if (!valgrind_available()) {
 		races_tsan(ctx, check, rows);
 		if (rows->verdict != V_PASS)
@@ -857,52 +970,40 @@ static void check_helgrind(struct lab_ctx *ctx, json_t *check, struct result *ro
 		sbx_result_free(&r);
 		return;
 	}
-	if (r.exit_code == HG_EXIT) /* the text run says which locks were held */
-		helgrind(ctx, check, false, deadline, &text);
 	json_t *files = json_object_get(ctx->spec, "student_files");
-	errors = races_read(ctx->scratch, ctx->scratch, files, text.output ? text.output : "",
-	                      &summary, &shown);
-	resolve_fields(ctx, check, &summary);
+	races_read(ctx->scratch, ctx->scratch, files, "", &t);
+	if (!r.timed_out && t.errors > 0) { /* the text run says which locks were held */
+		helgrind(ctx, check, false, deadline, &text);
+		hg_tally_free(&t);
+		races_read(ctx->scratch, ctx->scratch, files, text.output ? text.output : "", &t);
+	} else if (!r.timed_out && unexplained(&r, &t)) {
+		sbx_result_free(&r);
+		remove_reports(ctx->scratch);
+		hg_tally_free(&t);
+		again = true;
+		if (helgrind(ctx, check, true, deadline, &r) == 0)
+			races_read(ctx->scratch, ctx->scratch, files, "", &t);
+	}
+	resolve_fields(ctx, check, &t.summary);
 	const char *hint = lab_hint(ctx, check, NULL, r.timed_out);
 	if (r.timed_out) {
 		/* What Helgrind wrote before the deadline still counts. */
 		row_set(rows, V_FAIL, xasprintf("The race scenario finished without Helgrind but did "
 		        "not finish under it within %.0f s (Helgrind runs one thread at a time, so "
 		        "a wait that depends on timing can last forever there). %s%s%s%s%s",
-		        deadline, r.diagnosis ? r.diagnosis : "", errors ? "Before the deadline, "
-		        "Helgrind had reported:\n" : "", errors ? summary : "", hint ? "Hint: " : "",
+		        deadline, r.diagnosis ? r.diagnosis : "", t.errors ? "Before the deadline, "
+		        "Helgrind had reported:\n" : "", t.errors ? t.summary : "", hint ? "Hint: " : "",
 		        hint ? hint : ""));
-		if (!text.output)
-			raw_from_xml(ctx->scratch, &rows->raw);
-	} else if (errors > 0) {
-		row_set(rows, V_FAIL, xasprintf("Helgrind found %d error%s in your code%s:\n%s%s%s",
-		        errors, errors == 1 ? "" : "s", errors > shown ? " (the first distinct ones below)" : "",
-		        summary, hint ? "Hint: " : "", hint ? hint : ""));
-	} else if (r.exit_code == HG_EXIT && text.exit_code == 0 && !text.timed_out &&
-	           !text.term_signal) {
-		/* Errors outside the student's files once, then a clean run: a rare
-		 * report in the harness or the C library, never the student's. */
-		row_set(rows, V_PASS, xstrdup("Helgrind found no races, lock-order violations or "
-		        "misuse in your code (a first run reported errors only outside your files; "
-		        "a second run was clean)."));
-	} else if (r.exit_code == HG_EXIT) {
-		row_set(rows, V_INCONCLUSIVE, xstrdup("Helgrind reported errors, twice, but none of "
-		        "their stacks reaches your files: they are in the lab's harness or the C "
-		        "library, so they say nothing about your code and are not your fault. "
-		        "Grade again; if it repeats, show your instructor the raw report (RAW=1)."));
-	} else if (r.exit_code != 0 || r.term_signal) {
-		row_set(rows, V_FAIL, xasprintf("The race scenario failed under Helgrind "
-		        "(exit code %d, signal %d) before it could be checked:\n%s",
-		        r.exit_code, r.term_signal, r.output ? r.output : ""));
 	} else {
-		row_set(rows, V_PASS, xstrdup("Helgrind found no races, lock-order violations or "
-		                              "misuse in your code."));
+		helgrind_verdict(rows, &r, &t, again, hint);
 	}
 	if (text.output)
 		rows->raw = xstrdup(text.output);
+	else
+		raw_from_xml(ctx->scratch, &rows->raw);
 	if (rows->verdict != V_PASS)
 		rows->replay = lab_replay(ctx, spec_str(check, "name", "races"), -1);
-	free(summary);
+	hg_tally_free(&t);
 	sbx_result_free(&r);
 	sbx_result_free(&text);
 }

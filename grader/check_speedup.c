@@ -195,7 +195,7 @@ void check_speedup(struct lab_ctx *ctx, json_t *check, struct result *rows, size
 		bool show_hint = v == V_FAIL && hint;
 		row_set(rows, v, xasprintf("%s %s%s%s", fig, why, show_hint ? "\nHint: " : "",
 		                           show_hint ? hint : ""));
-		rows->figures = true;
+		rows->show_on_pass = true;
 		free(fig);
 	}
 	rows->timeline = median_timeline(&t, tl, t.n + (rc != 0));

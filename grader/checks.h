@@ -90,14 +90,22 @@ struct san_tally {
 void san_read(const char *log, const char *labdir, const char *scratch, json_t *files,
               struct san_tally *t);
 void san_tally_free(struct san_tally *t);
-/* The races check's reader of Helgrind's reports: every hg.<pid>.xml in dir,
- * each error reaching a student file shown from the student's side, the
- * first few distinct ones appended to *summary (*shown counts them). The
- * locks held come from text_log (the text-mode run; "" for none), from the
- * one error there that matches each XML error. scratch: the path the XML
- * names. Returns the number of such errors. */
-int races_read(const char *dir, const char *scratch, json_t *files, const char *text_log,
-               char **summary, int *shown);
+/* The races check's reader of Helgrind's reports: every hg.<pid>.xml in dir.
+ * Each error reaching a student file counts in errors and is shown from the
+ * student's side, the first few distinct ones in summary (shown counts
+ * them); an error reaching none counts in elsewhere; a call POSIX allows
+ * that Helgrind reports (a condition variable signalled without its lock)
+ * counts in noted, never as an error, and shows in notes. The locks held
+ * come from text_log (the text-mode run; "" for none), from the one error
+ * there that matches each XML error. scratch: the path the XML names. */
+struct hg_tally {
+	char *summary, *notes;
+	int shown, notes_shown;
+	int errors, elsewhere, noted;
+};
+void races_read(const char *dir, const char *scratch, json_t *files, const char *text_log,
+                struct hg_tally *t);
+void hg_tally_free(struct hg_tally *t);
 /* Fails every row with the same message. */
 void rows_fail(struct result *rows, size_t n, enum verdict v, const char *msg);
 /* Sets a row's verdict and score (full on pass, none otherwise). */

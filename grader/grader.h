@@ -39,7 +39,7 @@ struct result {
 	char *replay;   /* the one command that replays a failure, or NULL */
 	char *raw;      /* raw tool output (Helgrind report...), shown with RAW=1 */
 	double seconds; /* wall time the check took */
-	bool figures;   /* output holds measurements: the text report shows it on a pass too */
+	bool show_on_pass; /* output worth reading on a pass too (figures, notes): the text report shows it */
 	bool hidden;    /* an instructor's hidden test (SPEC.md): reports show no name or output */
 	json_t *timeline; /* a speedup check's runs, yours first (timeline.h), or NULL */
 };

@@ -136,7 +136,7 @@ static void put_row(FILE *f, const struct result *r, bool color, bool raw, bool 
 	        MARK_WIDTH - (int)strlen(mark_of(r->verdict)), "", pts);
 	put_clean(f, r->name);
 	fputc('\n', f);
-	if (r->verdict == V_PASS && r->figures && r->output)
+	if (r->verdict == V_PASS && r->show_on_pass && r->output)
 		put_indented(f, r->output, 4); /* a measurement is worth seeing on a pass too */
 	if (r->verdict != V_PASS && r->output) {
 		char *short_output = hint_seen ? without_hint(r->output) : NULL;

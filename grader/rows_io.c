@@ -23,7 +23,7 @@ static json_t *row_to_json(const struct result *r)
 	json_object_set_new(o, "score", json_real(isfinite(r->score) ? r->score : 0));
 	json_object_set_new(o, "verdict", json_integer(r->verdict));
 	json_object_set_new(o, "seconds", json_real(isfinite(r->seconds) ? r->seconds : 0));
-	json_object_set_new(o, "figures", json_boolean(r->figures));
+	json_object_set_new(o, "show_on_pass", json_boolean(r->show_on_pass));
 	json_object_set_new(o, "hidden", json_boolean(r->hidden));
 	if (r->timeline)
 		json_object_set(o, "timeline", r->timeline);
@@ -66,7 +66,7 @@ int rows_load(const char *path, struct results *rs, size_t first, size_t n)
 		r->score = json_number_value(json_object_get(o, "score"));
 		r->verdict = (enum verdict)json_integer_value(json_object_get(o, "verdict"));
 		r->seconds = json_number_value(json_object_get(o, "seconds"));
-		r->figures = json_is_true(json_object_get(o, "figures"));
+		r->show_on_pass = json_is_true(json_object_get(o, "show_on_pass"));
 		r->hidden = json_is_true(json_object_get(o, "hidden"));
 		json_decref(r->timeline);
 		r->timeline = json_incref(json_object_get(o, "timeline"));
