@@ -6,7 +6,11 @@
  *   spread_of       (max - min) / median: how much the trials disagree.
  *   effective_cpus  CPUs this process may use now: affinity mask, then the
  *                   cgroup's CPU quota (v2 cpu.max, v1 cfs quota).
- *   speedup_judge   the verdict from the trials, the target and the machine.
+ *   speedup_judge   the verdict from the trials, the target and the machine:
+ *                   FAIL only on a fact of structure (speedup_serialised) or
+ *                   when every trial lies beyond the target by the margin;
+ *                   a median short of it otherwise is INCONCLUSIVE.
+ *   speedup_serialised  fewer tasks in flight than the spec's min_inflight.
  *   growth_of       candidate over baseline per pair (a flat check's figure).
  *   min_max         the least and the greatest of n values.
  */
@@ -30,7 +34,9 @@ struct speedup_target {
 	bool flat;            /* a cost that must not grow: target is the most the
 	                         candidate may take, as a multiple of the baseline */
 	double target;        /* sleep: the speedup; cpu: fraction of the control's */
-	long min_inflight;    /* sleep: tasks that must have run at once */
+	long min_inflight;    /* tasks that must have run at once (0: not judged) */
+	double margin;        /* the share of the target allowed for noise: a ratio
+	                         fails only when every trial misses by more */
 	double cpus;          /* effective CPUs (cpu-bound only) */
 	double min_control;   /* below it the machine cannot show parallelism now */
 };
@@ -41,6 +47,7 @@ double effective_cpus(void);
 /* Sets *why (a heap string for the student) and returns the verdict. */
 void growth_of(const struct trials *t, double *growth);
 void min_max(const double *v, size_t n, double *lo, double *hi);
+bool speedup_serialised(const struct trials *t, const struct speedup_target *g);
 enum verdict speedup_judge(const struct trials *t, const struct speedup_target *g, char **why);
 
 #endif /* SPEEDUP_H */

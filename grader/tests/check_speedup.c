@@ -146,6 +146,62 @@ START_TEST(test_speedup_flat_fails_when_cost_grows)
 }
 END_TEST
 
+/* Short of the target but not clearly: the noise of a busy machine could
+ * explain it, so never FAIL; the figures carry enough digits to differ. */
+START_TEST(test_speedup_near_miss_is_inconclusive)
+{
+	double sleep[] = { 3.9, 3.5, 4.1, 3.8, 3.95 };
+	struct trials t = trials_of(sleep, NULL, 8, 5);
+	struct speedup_target g = { .target = 4, .min_inflight = 6, .margin = 0.1 };
+	char *why = NULL;
+	ck_assert_int_eq(speedup_judge(&t, &g, &why), V_INCONCLUSIVE);
+	ck_assert_msg(strstr(why, "3.9x") && strstr(why, "10%"), "%s", why);
+	free(why);
+	double r[] = { 1.5, 1.56, 1.58, 1.6, 1.44 }, c[] = { 2, 2, 2, 2, 2 };
+	t = trials_of(r, c, 2, 5);
+	g = (struct speedup_target){ .cpu_bound = true, .target = 0.8, .cpus = 2,
+	                             .min_control = 1.25, .margin = 0.1 };
+	ck_assert_int_eq(speedup_judge(&t, &g, &why), V_INCONCLUSIVE);
+	ck_assert_msg(strstr(why, "78.0%") && strstr(why, "cannot tell"), "%s", why);
+	free(why);
+	double grew[] = { 1 / 2.1, 1 / 2.3, 1 / 1.9, 1 / 2.1, 1 / 2.05 };
+	t = trials_of(grew, NULL, 1, 5);
+	g = (struct speedup_target){ .flat = true, .target = 2, .margin = 0.1 };
+	ck_assert_int_eq(speedup_judge(&t, &g, &why), V_INCONCLUSIVE);
+	free(why);
+}
+END_TEST
+
+/* Every trial clearly below: the ratio alone may fail. */
+START_TEST(test_speedup_clear_miss_fails_with_margin)
+{
+	double r[] = { 1.0, 1.1, 1.05, 1.0, 1.02 }, c[] = { 2, 2, 2, 2, 2 };
+	struct trials t = trials_of(r, c, 2, 5);
+	struct speedup_target g = { .cpu_bound = true, .target = 0.8, .cpus = 2,
+	                            .min_control = 1.25, .margin = 0.1 };
+	char *why = NULL;
+	ck_assert_int_eq(speedup_judge(&t, &g, &why), V_FAIL);
+	ck_assert_msg(strstr(why, "Every trial") && strstr(why, "55.0%"), "%s", why);
+	free(why);
+}
+END_TEST
+
+/* A cpu-bound check with min_inflight fails on the fact of structure, even
+ * on a machine too busy to judge the ratio. */
+START_TEST(test_speedup_cpu_serialised_fails_on_structure)
+{
+	double r[] = { 1, 1, 1, 1, 1 }, c[] = { 1.1, 1.1, 1.1, 1.1, 1.1 };
+	struct trials t = trials_of(r, c, 1, 5);
+	struct speedup_target g = { .cpu_bound = true, .target = 0.8, .cpus = 2,
+	                            .min_control = 1.25, .min_inflight = 2, .margin = 0.1 };
+	char *why = NULL;
+	ck_assert_int_eq(speedup_judge(&t, &g, &why), V_FAIL);
+	ck_assert(speedup_serialised(&t, &g));
+	ck_assert_ptr_nonnull(strstr(why, "serialised"));
+	free(why);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("speedup");
@@ -158,9 +214,12 @@ int main(void)
 	tcase_add_test(core, test_speedup_cpu_judged_against_control);
 	tcase_add_test(core, test_speedup_cpu_inconclusive_when_machine_cannot_show_it);
 	tcase_add_test(core, test_speedup_no_trials_is_grader_error);
+	tcase_add_test(core, test_speedup_near_miss_is_inconclusive);
+	tcase_add_test(core, test_speedup_clear_miss_fails_with_margin);
+	tcase_add_test(core, test_speedup_cpu_serialised_fails_on_structure);
 	tcase_add_test(core, test_speedup_flat_passes_when_cost_stays);
 	tcase_add_test(core, test_speedup_flat_fails_when_cost_grows);
 	tcase_add_test(core, test_speedup_effective_cpus_within_affinity);
 	suite_add_tcase(s, core);
-	return suite_passes(s, 1) ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_passes(s, 4) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

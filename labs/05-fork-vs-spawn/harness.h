@@ -32,6 +32,8 @@ struct watch_report {
 void task_watch_start(void);
 struct watch_report task_watch_stop(void);
 
+/* The fork() calls this process has made so far, whoever made them. */
+int harness_forks(void);
 /* The descriptors this process has open now (/proc/self/fd). */
 int harness_open_fds(void);
 /* Children of this process not yet reaped (zombies or alive): 0 when none.

@@ -1,6 +1,6 @@
 /* check_spawn.c - part B's Check tests: run_spawned runs every task in
  * the task_worker program, gives every result in its own slot, keeps
- * nprocs alive and never more, hands each worker no descriptor but its
+ * nprocs alive and never more, starts each worker without fork, hands each worker no descriptor but its
  * stdout pipe, reports a crashed or failing worker promptly, and leaves no
  * zombie and no descriptor behind. */
 #include <stdlib.h>
@@ -34,6 +34,20 @@ TEST(NAME(runs_the_worker))
 }
 END_TEST
 
+TEST(NAME(never_forks))
+{
+	static const struct shape s = { 6, 3, FLAT, 2 };
+	int before = harness_forks(), forks;
+
+	run_shape(&s);
+	forks = harness_forks() - before;
+	ck_assert_msg(forks == 0, "run_spawned of 6 tasks called fork() %d time%s: a worker "
+		      "started by fork (then exec) pays what fork pays, a copy of the parent's "
+		      "page tables; start every worker with posix_spawn", forks,
+		      forks == 1 ? "" : "s");
+}
+END_TEST
+
 TEST(NAME(worker_gets_only_its_pipe))
 {
 	static const struct shape s = { 12, 4, FLAT, 10 };
@@ -54,6 +68,7 @@ int main(void)
 		test_spawn_at_most_nprocs,
 		test_spawn_failed_worker_reported,
 		test_spawn_runs_the_worker,
+		test_spawn_never_forks,
 		test_spawn_worker_gets_only_its_pipe,
 		NULL
 	};
