@@ -40,6 +40,7 @@ recorded() {
 plan() {
 	n=0
 	: > "$tmp/plan"
+	# shellcheck disable=SC2013 # the paths of solutions/ have no blanks
 	for src in $(grep -l -- '// BEGIN SOLUTION' solutions/*/*.c 2>/dev/null); do
 		n=$((n + 1))
 		out=labs/${src#solutions/}
@@ -99,7 +100,10 @@ EOF
 
 write_skeletons() {
 	plan
-	[ -s "$tmp/plan" ] || { echo "make skeletons: no reference with solution markers in solutions/" >&2; exit 1; }
+	if [ ! -s "$tmp/plan" ]; then
+		echo "make skeletons: no reference with solution markers in solutions/" >&2
+		exit 1
+	fi
 	if grep -q ' edited$' "$tmp/plan" && [ "${FORCE:-}" != 1 ]; then
 		refuse_write
 	fi
@@ -119,9 +123,10 @@ write_skeletons() {
 			echo "make skeletons: wrote $out from $src"
 		fi
 	done < "$tmp/plan"
-	recorded=
-	write_manifest && recorded=" (their hashes recorded in $MANIFEST)"
-	echo "make skeletons: $total skeletons, $wrote written, $((total - wrote)) already up to date$recorded"
+	said=
+	write_manifest && said=" (their hashes recorded in $MANIFEST)"
+	echo "make skeletons: $total skeletons, $wrote written," \
+	     "$((total - wrote)) already up to date$said"
 }
 
 # The record, rewritten only when it changes (so git sees no change else):

@@ -238,23 +238,32 @@ START_TEST(test_secrecy_no_hidden_test_described)
 }
 END_TEST
 
-/* Whether a line of text says "idden" with the figure as a word of its own. */
+/* Whether one line says "idden" with the figure as a word of its own. */
+static bool says_figure(const char *line, const char *figure)
+{
+	size_t len = strlen(figure);
+	if (!strstr(line, "idden"))
+		return false;
+	for (const char *p = line; (p = strstr(p, figure)); p++)
+		if ((p == line || !isalnum((unsigned char)p[-1])) &&
+		    !isalnum((unsigned char)p[len]) && p[len] != '.')
+			return true;
+	return false;
+}
+
+/* Whether some line of text says "idden" with the points as a word. */
 static bool line_with_figure(const char *text, double points)
 {
 	char figure[32];
 	snprintf(figure, sizeof figure, "%g", points);
-	size_t len = strlen(figure);
-	for (const char *line = text; *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != 0)) {
+	for (const char *line = text; *line;) {
 		size_t n = strcspn(line, "\n");
 		char *one = strndup(line, n);
-		bool said = false;
-		if (strstr(one, "idden"))
-			for (const char *p = one; (p = strstr(p, figure)); p++)
-				said |= (p == one || !isalnum((unsigned char)p[-1])) &&
-				        !isalnum((unsigned char)p[len]) && p[len] != '.';
+		bool said = says_figure(one, figure);
 		free(one);
 		if (said)
 			return true;
+		line += n + (line[n] == '\n');
 	}
 	return false;
 }
