@@ -27,7 +27,10 @@
 #define EDITED_SRC "solutions/03-producer-consumer/queue.c"
 #define WORK "\n/* my work: a student's edit */\n"
 
-static char dir[] = "/tmp/check_skeletons.XXXXXX";
+/* Each test's copy is a folder of base's, so that main removes whatever a
+ * failed test left behind. */
+static char base[] = "/tmp/check_skeletons.XXXXXX";
+static char *dir;
 
 /* Runs cmd in the copy, make's own variables dropped (this suite runs
  * under make test); its output, stdout and stderr, into *out. */
@@ -104,7 +107,7 @@ static size_t count(const char *text, const char *what)
 
 static void setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dir = xasprintf("%s/copy.%d", base, (int)getpid()); /* a test's own process */
 	char *cmd = xasprintf("mkdir -p %1$s/grader && cp Makefile %1$s/ && "
 	                      "cp grader/skeleton.awk grader/skeletons.sh %1$s/grader/ && "
 	                      "cp -r labs solutions %1$s/", dir);
@@ -117,7 +120,7 @@ static void teardown(void)
 	char *cmd = xasprintf("rm -rf %s", dir);
 	ck_assert_int_eq(system(cmd), 0);
 	free(cmd);
-	strcpy(dir, "/tmp/check_skeletons.XXXXXX");
+	free(dir);
 }
 
 START_TEST(test_skeletons_untouched_copy_is_in_sync)
@@ -245,6 +248,8 @@ END_TEST
 
 int main(void)
 {
+	if (!mkdtemp(base))
+		return EXIT_FAILURE;
 	Suite *s = suite_create("skeletons");
 	TCase *tc = tcase_create("Core");
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -257,5 +262,9 @@ int main(void)
 	tcase_add_test(tc, test_skeletons_follow_a_solution_edit);
 	tcase_add_test(tc, test_skeletons_no_record_still_refuses_an_edit);
 	suite_add_tcase(s, tc);
-	return suite_passes(s, 7) ? EXIT_SUCCESS : EXIT_FAILURE;
+	bool passed = suite_passes(s, 7);
+	char *rm = xasprintf("rm -rf %s", base);
+	passed &= system(rm) == 0;
+	free(rm);
+	return passed ? EXIT_SUCCESS : EXIT_FAILURE;
 }
