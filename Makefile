@@ -16,7 +16,9 @@
 #                                   curve drawn (default code: labs/, or
 #                                   solutions/ in the instructor's copy)
 #   make test                       the project's own proof
-#   make skeletons                  regenerate labs/*/ student files from solutions/
+#   make skeletons [FORCE=1]        regenerate labs/*/ student files from solutions/;
+#                                   refuses to replace a file holding edits (FORCE=1:
+#                                   replaces it, keeping a copy as FILE.backup-DATE)
 #   make coverage [LAB=NN] [SUBMISSION=DIR]   gcov: which lines the tests reach
 #   make release [RELEASE=F.tar.gz] the student release (default build/release.tar.gz)
 #   make deps                       install the Debian packages (sudo when not root)
@@ -37,7 +39,6 @@ COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 GRADER_OBJ := $(GRADER_SRC:%.c=$(BUILD)/%.o)
 UNIT_TESTS := $(patsubst %.c,$(BUILD)/%,$(wildcard common/tests/check_*.c grader/tests/check_*.c))
 TEST_LIB   := $(BUILD)/grader/tests/selftest_lib.o
-SOLUTION_FILES := $(shell grep -l -- '// BEGIN SOLUTION' solutions/*/*.c 2>/dev/null)
 
 GRADER := $(BUILD)/grader/grader
 GRADE_FLAGS = $(if $(LAB),--lab '$(LAB)') $(if $(SUBMISSION),--submission '$(SUBMISSION)') \
@@ -137,18 +138,20 @@ $(BUILD)/grader/tests/check_%: $(BUILD)/grader/tests/check_%.o $(TEST_LIB) $(GRA
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 # ---- skeletons: labs/ is generated from solutions/, never edited by hand ----
+# grader/skeletons.sh: make skeletons replaces only files that are still the
+# skeleton it last wrote (solutions/skeletons.sha256); it refuses, writing
+# nothing, when a file holds edits (a student's work), and with FORCE=1 keeps
+# a copy of each edited file beside it first. check-skeletons (make test,
+# make release) says which files differ and what to run, never a command
+# that loses edits without saying so.
+# (A release has no solutions/: there both only say so, below.)
+ifeq ($(wildcard RELEASE),)
 skeletons:
-	@for f in $(SOLUTION_FILES); do \
-	  out=labs/$${f#solutions/}; \
-	  awk -f grader/skeleton.awk $$f > $$out.tmp && mv $$out.tmp $$out && echo "generated $$out"; \
-	done
+	@FORCE='$(FORCE)' sh grader/skeletons.sh write
 
 check-skeletons:
-	@rc=0; for f in $(SOLUTION_FILES); do \
-	  out=labs/$${f#solutions/}; \
-	  awk -f grader/skeleton.awk $$f | cmp -s - $$out || \
-	    { echo "$$out is out of sync with $$f: run 'make skeletons'"; rc=1; }; \
-	done; exit $$rc
+	@sh grader/skeletons.sh check '$(or $(firstword $(filter test release,$(MAKECMDGOALS))),check-skeletons)'
+endif
 
 # ---- coverage: which lines of the student files the lab's tests reach ----
 # LAB=NN picks labs (all by default); SUBMISSION=DIR measures DIR's files
@@ -177,14 +180,16 @@ coverage: deps
 # A release (a RELEASE file at the top) has neither grader/tests/ nor
 # solutions/: there both targets only say so.
 ifeq ($(wildcard RELEASE),)
-test: $(GRADER) $(UNIT_TESTS) check-skeletons
+# check-skeletons first: a copy whose labs/ holds work is told so before
+# anything is installed or built.
+test: check-skeletons $(GRADER) $(UNIT_TESTS)
 	@GRADER=$(GRADER) sh grader/tests/run.sh $(UNIT_TESTS)
 	@$(MAKE) --no-print-directory coverage SUBMISSION=solutions
 
 release: check-skeletons
 	@sh grader/release.sh '$(or $(RELEASE),$(BUILD)/release.tar.gz)'
 else
-test release:
+test release skeletons check-skeletons:
 	@echo "make $@: not part of the student release; it is run in the instructor's copy." >&2; \
 	 echo "Your tools: make grade LAB=NN, and inside a lab folder make test." >&2; exit 2
 endif

@@ -182,6 +182,22 @@ static void list_word(char **s, size_t *col, const char *name, bool first)
 	*col += strlen(name);
 }
 
+/* A lab whose hidden tests are not in this copy (the student release has
+ * no hidden/) says their points, never their names: "  hidden tests: 10
+ * more points, ...\n". */
+static void list_hidden_points(char **s, json_t *spec)
+{
+	size_t i;
+	json_t *c;
+	double points = spec_num(spec, "hidden_points", 0);
+	json_array_foreach(json_object_get(spec, "checks"), i, c)
+		if (strcmp(spec_str(c, "kind", ""), "hidden") == 0)
+			return; /* the instructor's copy: the hidden checks are listed */
+	if (points > 0)
+		strappend(s, "  hidden tests: %g more points, not in this copy: they run only when "
+		          "your instructor grades\n", points);
+}
+
 /* "The checks of 01-stdout-race: unit, races, speedup\n  the tests of unit
  * (...): test_a, test_b\n" */
 static char *valid_names(char **labs, json_t **specs)
@@ -212,6 +228,7 @@ static char *valid_names(char **labs, json_t **specs)
 			}
 			strappend(&s, "\n");
 		}
+		list_hidden_points(&s, specs[l]);
 	}
 	return s;
 }

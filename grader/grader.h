@@ -49,6 +49,9 @@ struct results {
 	size_t n, cap;
 	char *notes;    /* run-wide notes: protections in force, machine facts */
 	bool release;   /* graded in the student release: its hidden tests are not here */
+	/* In a release: lab -> the points its hidden tests carry (lab.json's
+	 * hidden_points), which the report says, since it has no hidden row. */
+	json_t *hidden_points;
 	/* A replay (CHECK= or SEED=) is not a score: what it replayed, "unit
 	 * (seed 3)", and the command that grades for the score. NULL on a full
 	 * grade. Not owned: they outlive the results (main.c). */

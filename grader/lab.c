@@ -180,6 +180,18 @@ static void spec_fault(struct lab_ctx *ctx, const char *file)
 		"student_files and checks, each check a name and a known kind.", ctx->lab, file);
 }
 
+/* A release has no hidden/, so no hidden row says that the lab has hidden
+ * tests: its report says their points instead, from lab.json. */
+static void note_hidden_points(struct lab_ctx *ctx)
+{
+	double points = spec_num(ctx->spec, "hidden_points", 0);
+	if (!ctx->rs->release || !(points > 0))
+		return;
+	if (!ctx->rs->hidden_points)
+		ctx->rs->hidden_points = json_object();
+	json_object_set_new(ctx->rs->hidden_points, ctx->lab, json_real(points));
+}
+
 int lab_plan(struct lab_ctx *ctx)
 {
 	json_t *checks = json_object_get(ctx->spec, "checks");
@@ -189,6 +201,7 @@ int lab_plan(struct lab_ctx *ctx)
 	char *marker = xasprintf("%s/RELEASE", ctx->opt->root);
 	ctx->rs->release = access(marker, F_OK) == 0;
 	free(marker);
+	note_hidden_points(ctx);
 	if (!json_is_array(checks) || !json_is_array(json_object_get(ctx->spec, "student_files")))
 		goto bad_spec;
 	json_array_foreach(checks, i, check) { /* lab.json's own: no hidden kind there */

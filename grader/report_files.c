@@ -186,10 +186,11 @@ static char *row_message(const struct result *r, bool prefixed)
 	return clean;
 }
 
-/* Hidden tests (SPEC.md) are the instructor's. Gradescope shows them to
- * students only once grades are published; JUnit, TAP and Autolab, which CI
- * may show anyone, call them "hidden test N" of their lab and give only
- * their verdict and score. NULL for a row that is not hidden. */
+/* Hidden tests (SPEC.md) are the instructor's: every results file calls
+ * them "hidden test N" of their lab and gives only their verdict and score,
+ * since students read them all (Gradescope's once grades are published).
+ * Their count and points may be published, never what they test. NULL for
+ * a row that is not hidden. */
 static char *hidden_title(const struct results *rs, size_t i)
 {
 	const struct result *r = &rs->rows[i];
@@ -205,9 +206,15 @@ static char *hidden_title(const struct results *rs, size_t i)
 
 /* ---- Gradescope results.json ----------------------------------------- */
 
-static json_t *json_row(const struct result *r)
+static json_t *json_row(const struct results *rs, size_t i)
 {
-	char *name = row_title(r), *output = row_message(r, true);
+	const struct result *r = &rs->rows[i];
+	char *hidden = hidden_title(rs, i);
+	char *name = hidden ? xasprintf("%s %s", r->lab ? r->lab : "", hidden) : row_title(r);
+	char *output = hidden ? xasprintf("%s (what a hidden test tests is not shown)\n",
+	                                  verdict_name(r->verdict))
+	                      : row_message(r, true);
+	free(hidden);
 	char *id = report_clean(r->id);
 	/* json_pack fails on a NaN score: better no file than a wrong grade. */
 	json_t *t = json_pack("{s:s, s:f, s:f, s:s, s:s, s:s, s:{s:s, s:s, s:s}}",
@@ -237,7 +244,7 @@ static json_t *json_results(const struct results *rs)
 {
 	json_t *tests = json_array();
 	for (size_t i = 0; i < rs->n; i++)
-		if (json_array_append_new(tests, json_row(&rs->rows[i])) < 0)
+		if (json_array_append_new(tests, json_row(rs, i)) < 0)
 			goto out_fail;
 	char *notes = report_clean(rs->notes);
 	/* "text": student output holding '<' or '*' must show as typed, not

@@ -170,7 +170,9 @@ static bool same_lab(const struct result *a, const struct result *b)
 
 /* Hidden tests (grader/SPEC.md) are the instructor's: rows[from, to) show
  * them as one line, never a name, an output or a hint. A student release
- * has none and says once, under its last lab, that they exist. */
+ * has none: it says under each lab the points its hidden tests carry
+ * (lab.json's hidden_points), or, for labs that do not say, once under its
+ * last lab that they exist. */
 static void put_hidden(FILE *f, const struct results *rs, size_t from, size_t to)
 {
 	size_t n = 0, passed = 0;
@@ -189,7 +191,12 @@ static void put_hidden(FILE *f, const struct results *rs, size_t from, size_t to
 	if (n > 0)
 		fprintf(f, "  hidden tests: %zu, %zu passed, %s points (their content is not "
 		        "shown)\n", n, passed, pts);
-	if (rs->release && to == rs->n)
+	double release_points = json_number_value(json_object_get(rs->hidden_points,
+	                                                           or_empty(rs->rows[from].lab)));
+	if (rs->release && release_points > 0)
+		fprintf(f, "  hidden tests: %g more points, not in this copy: they count when your "
+		        "instructor grades\n", release_points);
+	else if (rs->release && to == rs->n && !rs->hidden_points)
 		fputs("  hidden tests: none in this copy; when your instructor grades, "
 		      "hidden tests also count for credit\n", f);
 }

@@ -104,6 +104,7 @@ void results_free(struct results *rs)
 	}
 	free(rs->rows);
 	free(rs->notes);
+	json_decref(rs->hidden_points);
 	memset(rs, 0, sizeof *rs);
 }
 

@@ -2,8 +2,9 @@
  * checks of labs/NN/hidden/hidden.json after the lab's own, their rows
  * hidden; staging leaves hidden/ out; and every report keeps a hidden row's
  * name, output and hints to the instructor: the text report shows one line
- * per lab, Gradescope's JSON publishes it only with the grades, JUnit, TAP
- * and Autolab give its verdict and score under "hidden test N". The end to
+ * per lab (in a release, the points lab.json says), Gradescope's JSON
+ * (published with the grades), JUnit, TAP and Autolab give its verdict and
+ * score under "hidden test N". The end to
  * end proofs are elsewhere: the self-test table (hidden tests pass the
  * reference, mutants caught only by them), hostile 39 (the hidden sources
  * are gone when student code runs), check_release (the release has none). */
@@ -282,6 +283,25 @@ START_TEST(test_hidden_text_report_release_says_once)
 }
 END_TEST
 
+/* Labs whose lab.json says hidden_points: each says its own, under it. */
+START_TEST(test_hidden_text_report_release_says_the_points)
+{
+	struct results rs;
+	hidden_rows(&rs);
+	rs.release = true;
+	rs.hidden_points = json_pack("{s:f}", "02-b", 6.0);
+	char *text = text_of(&rs, false);
+	const char *line = strstr(text, "hidden tests: 6 more points, not in this copy: they count "
+	                          "when your instructor grades");
+	ck_assert_msg(line != NULL, "%s", text);
+	ck_assert(line > strstr(text, "02-b")); /* under its lab */
+	ck_assert_uint_eq(count(text, "more points"), 1); /* 01-a says none */
+	ck_assert_uint_eq(count(text, "also count for credit"), 0);
+	free(text);
+	results_free(&rs);
+}
+END_TEST
+
 START_TEST(test_hidden_json_published_with_the_grades)
 {
 	struct results rs;
@@ -296,8 +316,17 @@ START_TEST(test_hidden_json_published_with_the_grades)
 	ck_assert_ptr_nonnull(res);
 	json_array_foreach(json_object_get(res, "tests"), i, t) {
 		const char *vis = json_string_value(json_object_get(t, "visibility"));
+		const char *name = json_string_value(json_object_get(t, "name"));
+		const char *output = json_string_value(json_object_get(t, "output"));
 		ck_assert_str_eq(vis, rs.rows[i].hidden ? "after_published" : "visible");
+		/* published, a hidden row still says only its verdict and score */
+		ck_assert_msg(!strstr(name, SECRET) && !strstr(output, SECRET),
+		              "results.json shows hidden content: %s: %s", name, output);
 	}
+	t = json_array_get(json_object_get(res, "tests"), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(t, "name")), "01-a hidden test 2");
+	ck_assert_str_eq(json_string_value(json_object_get(t, "status")), "passed");
+	ck_assert_double_eq(json_number_value(json_object_get(t, "score")), 5);
 	ck_assert_double_eq(json_number_value(json_object_get(res, "score")), 10);
 	json_decref(res);
 	unlink(path);
@@ -350,8 +379,9 @@ int main(void)
 	suite_add_tcase(s, plan_tc);
 	tcase_add_test(report_tc, test_hidden_text_report_one_line_per_lab);
 	tcase_add_test(report_tc, test_hidden_text_report_release_says_once);
+	tcase_add_test(report_tc, test_hidden_text_report_release_says_the_points);
 	tcase_add_test(report_tc, test_hidden_json_published_with_the_grades);
 	tcase_add_test(report_tc, test_hidden_junit_tap_autolab_give_no_content);
 	suite_add_tcase(s, report_tc);
-	return suite_passes(s, 10) ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_passes(s, 11) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -19,10 +19,13 @@
  *     of a lab's hidden/;
  *   - `make grade LAB=01` inside the release builds the grader, grades the
  *     skeleton as expect.json says it must be graded (it fails what the
- *     skeleton must fail), plans no hidden row, and says once that hidden
- *     tests also count for credit;
+ *     skeleton must fail), plans no hidden row, and says once the points
+ *     the hidden tests carry (lab.json's hidden_points);
+ *   - a CHECK= it refuses lists the checks and says those points, and
+ *     names no hidden test;
  *   - `make test` there says it is not part of the release, and fails.
- * The release is built once, before the tests run; each test reads it. */
+ * The release is built once, before the tests run; each test reads it.
+ * check_secrecy.c reads every file of it for a hidden test's name or title. */
 #include <check.h>
 #include <errno.h>
 #include <ftw.h>
@@ -281,6 +284,16 @@ START_TEST(test_release_no_copy_of_a_secret_file)
 }
 END_TEST
 
+/* "hidden tests: 10 more points", with lab.json's hidden_points */
+static char *hidden_points_line(void)
+{
+	json_t *spec = json_load_file("labs/" LAB "/lab.json", 0, NULL);
+	double points = json_number_value(json_object_get(spec, "hidden_points"));
+	json_decref(spec);
+	ck_assert_msg(points > 0, "labs/" LAB "/lab.json says no hidden_points");
+	return xasprintf("hidden tests: %g more points", points);
+}
+
 static size_t count(const char *text, const char *what)
 {
 	size_t n = 0;
@@ -313,12 +326,32 @@ START_TEST(test_release_grades_the_skeleton)
 	json_t *t;
 	json_array_foreach(json_object_get(res, "tests"), i, t)
 		ck_assert_str_eq(json_string_value(json_object_get(t, "visibility")), "visible");
-	ck_assert_msg(count(text, "hidden tests also count for credit") == 1,
-	              "the release's report does not say once that hidden tests count:\n%.1500s", text);
+	char *points = hidden_points_line();
+	ck_assert_msg(count(text, points) == 1,
+	              "the release's report does not say once \"%s\":\n%.1500s", points, text);
 	ck_assert_msg(!strstr(text, "test_hidden"), "the release's report names a hidden test");
 	json_decref(res);
 	json_decref(expect);
-	free(json); free(out); free(cmd); free(text);
+	free(json); free(out); free(cmd); free(text); free(points);
+}
+END_TEST
+
+/* A CHECK= that names nothing is refused with the valid names: in the
+ * release, the lab's hidden tests are its points, never a name. */
+START_TEST(test_release_check_listing_says_hidden_points_only)
+{
+	char *out = xasprintf("%s/check.txt", tmp);
+	char *cmd = xasprintf("cd %s && make grade LAB=01 CHECK=nothing_by_this_name > %s 2>&1",
+	                      rel, out);
+	size_t len;
+	ck_assert_msg(built_rc == 0, "make release failed:\n%.1500s", built);
+	ck_assert_int_ne(run(cmd), 0);
+	char *text = slurp(out, &len), *points = hidden_points_line();
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(strstr(text, "The checks of " LAB) && strstr(text, points),
+	              "the release's CHECK= listing says:\n%.1500s", text);
+	ck_assert_msg(!strstr(text, "test_hidden"), "the listing names a hidden test:\n%s", text);
+	free(out); free(cmd); free(text); free(points);
 }
 END_TEST
 
@@ -376,9 +409,10 @@ int main(void)
 	tcase_add_test(tc, test_release_no_solution_marker);
 	tcase_add_test(tc, test_release_no_copy_of_a_secret_file);
 	tcase_add_test(tc, test_release_grades_the_skeleton);
+	tcase_add_test(tc, test_release_check_listing_says_hidden_points_only);
 	tcase_add_test(tc, test_release_make_test_is_not_part_of_it);
 	suite_add_tcase(s, tc);
-	bool passed = suite_passes(s, 10);
+	bool passed = suite_passes(s, 11);
 	char *rm = xasprintf("rm -rf %s", tmp);
 	if (!getenv("RELEASE_KEEP") && system(rm) != 0)
 		passed = false;
