@@ -102,6 +102,7 @@ struct hg_tally {
 	char *summary, *notes;
 	int shown, notes_shown;
 	int errors, elsewhere, noted;
+	int races;      /* errors that are data races or lock-order violations */
 };
 void races_read(const char *dir, const char *scratch, json_t *files, const char *text_log,
                 struct hg_tally *t);

@@ -125,6 +125,7 @@ START_TEST(test_races_local_lock_agrees)
 	read_pair("b2-local-lock.hg.xml", log);
 	free(log);
 	ck_assert_int_eq(errors, 17);
+	ck_assert_int_eq(t.races, 17);
 	ck_assert_int_eq(shown, 3);
 	assert_agrees();
 	assert_says("Data race in put_str (tasks.c:67)\n"
@@ -223,6 +224,7 @@ START_TEST(test_races_misuse_still_fails)
 	files = json_pack("[s,s]", "queue.c", "pipeline.c");
 	read_pair("l03-unlock-not-held.hg.xml", "");
 	ck_assert_int_eq(errors, 2);
+	ck_assert_int_eq(t.races, 0);
 	ck_assert_int_gt(t.noted, 0);
 	assert_says("Misuse of the pthreads API in queue_free (queue.c:66)\n");
 	ck_assert_ptr_null(strstr(summary, "dubious"));
