@@ -6,8 +6,8 @@
 #   make test       run the lab's Check tests under chaos seed 1
 #                   (CHAOS_SEED=N replays seed N, CHAOS_SEED=0 runs without chaos)
 #   make helgrind   run the race scenario under Helgrind, raw report
-#   make bench      one sequential and one concurrent run of the benchmark,
-#                   then the speedup and the tasks in flight
+#   make bench      the lab's speedup checks timed as the grader times them
+#                   (lab.json): the median speedup, its min-max, the control
 #   make coverage   gcov: which lines of the student files the tests reach
 #   make sweep      the benchmark over 1, 2, 4 ... workers; PLOT=F draws it
 #   V=1             show the full commands instead of one line per step
@@ -149,19 +149,13 @@ helgrind: $(OUT)/$(RACE_PROGRAM)
 	124) echo "helgrind: $(RACE_PROGRAM) hangs; Helgrind's errors above, if any, came before (a lock locked again by its holder is one)" ;; \
 	esac; exit $$rc
 
-# make bench: the baseline, then the lab's own program, each once, and what
-# the grader would read from their BENCH lines (see bench.awk).
-BENCH_DEADLINE ?= 20
-bench: $(OUT)/$(BENCH_BASELINE) $(OUT)/$(BENCH_PROGRAM)
-	$(SAY) BENCH '$(BENCH_BASELINE) $(BENCH_ARGS), then $(BENCH_PROGRAM) $(BENCH_ARGS)'
-	$(Q)tmp=$$(mktemp -d) && \
-	BENCH_OUT=$$tmp/seq $(DEADLINE) -n $(BENCH_BASELINE) -t $(BENCH_DEADLINE) -- \
-	  $(OUT)/$(BENCH_BASELINE) $(BENCH_ARGS) && \
-	BENCH_OUT=$$tmp/par $(DEADLINE) -n $(BENCH_PROGRAM) -t $(BENCH_DEADLINE) -- \
-	  $(OUT)/$(BENCH_PROGRAM) $(BENCH_ARGS); rc=$$?; \
-	awk -f $(COMMON_DIR)/bench.awk -v seq='$(BENCH_BASELINE) $(BENCH_ARGS)' \
-	  -v par='$(BENCH_PROGRAM) $(BENCH_ARGS)' -v target="$$($(BENCH_TARGET))" \
-	  $$tmp/seq $$tmp/par 2>/dev/null; rm -rf $$tmp; exit $$rc
+# make bench [CHECK=name]: the lab's speedup checks (every one, or the one
+# named), timed as the grader times them, from lab.json (bench.sh): its
+# commands, interleaved pairs, the median and min-max of their ratios, the
+# control, the target. Figures only: make grade gives the verdict.
+bench: all
+	$(Q)sh $(COMMON_DIR)/bench.sh -j lab.json -d '$(OUT)' -l '$(LAB)' -f '$(STUDENT)' \
+	  $(if $(CHECK),-c '$(CHECK)') $(if $(filter 1,$(V)),-v)
 
 # make sweep [PLOT=curve.svg|.png]: the benchmark over 1, 2, 4 ... workers,
 # a table in the terminal and, with PLOT, the curve drawn by gnuplot
@@ -182,16 +176,6 @@ sweep-data: $(OUT)/$(firstword $(SWEEP_BASELINE)) $(OUT)/$(firstword $(SWEEP_CAN
 	  -o '$(SWEEP_DATA)' -d '$(OUT)' -t '$(SWEEP_TITLE)' -x '$(SWEEP_XLABEL)' \
 	  -b '$(SWEEP_BASELINE)' -c '$(SWEEP_CANDIDATE)' $(SWEEP_WORKERS)
 endif
-
-# The grader's target for this benchmark, read from lab.json (jq), if any:
-# the speedup check whose candidate is this very command, else the first
-# that runs this program.
-BENCH_TARGET = jq -r --arg p '$(BENCH_PROGRAM)' --arg c '$(strip $(BENCH_PROGRAM) $(BENCH_ARGS))' \
-  '[.checks[] | select(.kind == "speedup")] | ([.[] | select((.candidate | join(" ")) == $$c)] \
-  + [.[] | select(.candidate[0] == $$p)])[0] | select(.) | if .bound == "cpu" \
-  then "\(.target) of the speedup a perfectly parallel control gets on this machine" \
-  else "a speedup of at least \(.target)" end + (if .min_inflight then \
-  ", at least \(.min_inflight) tasks in flight" else "" end)' lab.json 2>/dev/null
 
 # ThreadSanitizer build of one program (make tsan/race_scenario): the races
 # check's fallback where Valgrind is missing.
