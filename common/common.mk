@@ -39,6 +39,16 @@ COMMON_OBJ := $(patsubst $(COMMON_DIR)/%.c,$(OUT)/common/%.o,$(COMMON_SRC))
 STUDENT_OBJ := $(patsubst %.c,$(OUT)/%.o,$(STUDENT))
 HARNESS_OBJ := $(patsubst %.c,$(OUT)/%.o,$(HARNESS))
 
+# BUILD_JOBS=N (a lab's Makefile): N files compile at once, unless a make
+# above this one already shares out its jobs (the lab's own make test-PART,
+# coverage...), which warned "-jN forced in makefile: resetting jobserver
+# mode" when set again here.
+ifneq ($(BUILD_JOBS),)
+ifeq ($(findstring jobserver,$(shell printenv MAKEFLAGS)),)
+MAKEFLAGS += -j$(BUILD_JOBS)
+endif
+endif
+
 .PHONY: all test helgrind bench coverage coverage-all clean
 .DEFAULT_GOAL := all
 all: $(addprefix $(OUT)/,$(PROGRAMS))
@@ -98,7 +108,8 @@ HIDDEN_PROGRAMS := $(patsubst hidden/%.c,$(OUT)/%,$(wildcard hidden/check_*.c))
 all: $(HIDDEN_PROGRAMS)
 hidden: $(HIDDEN_PROGRAMS)
 $(HIDDEN_PROGRAMS): $(OUT)/%: $(OUT)/hidden/%.o $(STUDENT_OBJ) $(HARNESS_OBJ) $(COMMON_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+	$(SAY) LD '$(@F)$(KIND)'
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 # ---- the commands a student types (each names the program it runs) ----
 HELGRIND_SUPP := $(ROOT)/grader/helgrind.supp
@@ -137,8 +148,10 @@ coverage-%:
 	@$(MAKE) --no-print-directory coverage TEST_PROGRAM=check_$*
 
 # make helgrind: Helgrind prints each error as it finds it, so what it saw
-# before a hang is above the threads' stacks.
+# before a hang is above the threads' stacks. A lab without a races check
+# (lab 05: one thread per process) says so instead.
 HELGRIND_DEADLINE ?= 30
+ifneq ($(filter $(RACE_PROGRAM),$(PROGRAMS)),)
 helgrind: $(OUT)/$(RACE_PROGRAM)
 	$(SAY) HG '$(strip $(RACE_PROGRAM) $(RACE_ARGS)) under Helgrind'
 	$(Q)$(DEADLINE) -n '$(RACE_PROGRAM) under Helgrind' -t $(HELGRIND_DEADLINE) -- \
@@ -148,6 +161,18 @@ helgrind: $(OUT)/$(RACE_PROGRAM)
 	99) echo "helgrind: the errors above were found; each names a line of $(STUDENT)" ;; \
 	124) echo "helgrind: $(RACE_PROGRAM) hangs; Helgrind's errors above, if any, came before (a lock locked again by its holder is one)" ;; \
 	esac; exit $$rc
+else
+# Why there is nothing to run: lab.json's races checks name the scenarios,
+# and its "comment" says why a lab has none.
+helgrind:
+	@races=$$(jq -r '[.checks[] | select(.kind == "races") | .program] | unique | join(" ")' lab.json); \
+	if [ -z "$$races" ]; then \
+	  echo "make helgrind: lab $(LAB) has no Helgrind check (its lab.json has no races check), so there is nothing to run."; \
+	  jq -r '.comment // empty | select(test("race"; "i"))' lab.json | fold -s -w 90 | sed 's/^/  /'; \
+	  exit 0; \
+	fi; \
+	echo "make helgrind: $(RACE_PROGRAM) is not a race scenario of lab $(LAB); its scenarios: $$races" >&2; exit 2
+endif
 
 # make bench [CHECK=name]: the lab's speedup checks (every one, or the one
 # named), timed as the grader times them, from lab.json (bench.sh): its
