@@ -125,17 +125,24 @@ DEADLINE = sh $(COMMON_DIR)/deadline.sh -f '$(STUDENT)' $(if $(filter 1,$(V)),-v
 # CHAOS_SEED=0 turns the chaos points off.
 CHAOS_SEED ?= 1
 
-# make test: a test still running after TEST_TIMEOUT seconds (CK_DEFAULT_TIMEOUT
-# works too) has its threads shown, and Check stops it 4 s later, time for
-# gdb; the whole run stops after TEST_DEADLINE seconds.
-TEST_TIMEOUT  ?= $(or $(CK_DEFAULT_TIMEOUT),5)
+# make test: Check stops a test after TEST_TIMEOUT seconds: by default the
+# test_timeout_s that lab.json gives the unit check running TEST_PROGRAM,
+# the grader's limit (make test TEST_TIMEOUT=N or CK_DEFAULT_TIMEOUT=N for
+# another). Halfway there a test still running has its threads shown, as
+# the grader takes them, leaving gdb time before Check stops the test. The
+# whole run stops after TEST_DEADLINE seconds.
+SPEC_TEST_TIMEOUT = $(eval SPEC_TEST_TIMEOUT := $(shell jq -r --arg p '$(TEST_PROGRAM)' \
+  'first(.checks[] | select(.kind == "unit" and .program == $$p) | .test_timeout_s) // empty' \
+  lab.json 2>/dev/null))$(SPEC_TEST_TIMEOUT)
+TEST_TIMEOUT  ?= $(or $(CK_DEFAULT_TIMEOUT),$(SPEC_TEST_TIMEOUT),5)
 TEST_DEADLINE ?= 120
-CK_TIMEOUT = $$(awk 'BEGIN { print $(TEST_TIMEOUT) + 4 }')
+TEST_STUCK = $$(awk 'BEGIN { print $(TEST_TIMEOUT) / 2 }')
 
 test: $(OUT)/$(TEST_PROGRAM)
-	$(SAY) TEST '$(TEST_PROGRAM), chaos seed $(CHAOS_SEED)'
-	$(Q)CHAOS_SEED=$(CHAOS_SEED) CK_DEFAULT_TIMEOUT=$(CK_TIMEOUT) \
-	  $(DEADLINE) -n $(TEST_PROGRAM) -s $(TEST_TIMEOUT) -t $(TEST_DEADLINE) -- $(OUT)/$(TEST_PROGRAM)
+	$(SAY) TEST '$(TEST_PROGRAM), chaos seed $(CHAOS_SEED), $(TEST_TIMEOUT) s a test'
+	$(Q)CHAOS_SEED=$(CHAOS_SEED) CK_DEFAULT_TIMEOUT=$(TEST_TIMEOUT) CK_TIMEOUT_MULTIPLIER=1 \
+	  $(DEADLINE) -n $(TEST_PROGRAM) -s $(TEST_STUCK) -l $(TEST_TIMEOUT) -t $(TEST_DEADLINE) \
+	  -- $(OUT)/$(TEST_PROGRAM)
 
 # A lab in parts: make test-PART, helgrind-PART and coverage-PART run the
 # part's own programs (tests/check_PART.c, race_PART.c) instead of the
