@@ -169,7 +169,7 @@ coverage: deps
 	    cp -r common $(COV_SRC)/ && cp -r labs/$$lab $$dir && cp $(SUBMISSION)/$$lab/*.c $$dir/ || exit 1; \
 	  fi; \
 	  echo "== coverage of $$lab$(if $(SUBMISSION), from $(SUBMISSION))"; \
-	  $(MAKE) --no-print-directory -s -C $$dir LAB=$$lab BUILD=$(abspath $(BUILD)) ROOT=$(CURDIR) coverage-all \
+	  $(MAKE) --no-print-directory -s -C $$dir LAB=$$lab BUILD=$(abspath $(BUILD)) ROOT=$(CURDIR) COV_FROM=$(CURDIR) coverage \
 	    $(if $(filter solutions,$(SUBMISSION)),COV_FAIL_UNDER=$(COV_MIN)) || exit 1; \
 	done
 

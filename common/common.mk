@@ -9,6 +9,7 @@
 #   make bench      the lab's speedup checks timed as the grader times them
 #                   (lab.json): the median speedup, its min-max, the control
 #   make coverage   gcov: which lines of the student files the tests reach
+#                   (every test program; coverage-PART: one), and an HTML page
 #   make sweep      the benchmark over 1, 2, 4 ... workers; PLOT=F draws it
 #   V=1             show the full commands instead of one line per step
 #
@@ -226,51 +227,48 @@ asan/%:
 	  EXTRA_LDFLAGS="-fsanitize=address,undefined -static-libasan -static-libubsan" \
 	  $(BUILD)/asan/labs/$(LAB)/$*
 
-# What the figures leave out, said once per student file.
-COV_EXCL_NOTE = for f in $(STUDENT); do \
-	  n=$$(grep -c 'GCOVR_EXCL_\(START\|LINE\|BR_LINE\)' $$f); \
-	  [ "$$n" -gt 1 ] && w="$$n places marked GCOVR_EXCL are" || w="1 place marked GCOVR_EXCL is"; \
-	  [ "$$n" -gt 0 ] && echo "$$f: $$w left out of these figures: code a correct program never reaches (its comment says why)"; \
-	done; true
-
-# make coverage-all: the same for every test program of the lab at once
-# (TEST_PROGRAMS: its check_* programs), their counts added up: what the
-# lab's tests reach together, as a table and as an HTML report of every
-# line. COV_FAIL_UNDER=N fails below N % of lines.
+# make coverage: every test program of the lab (TEST_PROGRAMS, its check_*
+# programs) runs once, their counts added up: what the lab's tests reach
+# together. coverage/report.sh prints, per student file, the lines never
+# run, then the lines with a branch never taken, and writes an HTML page of
+# every line. make coverage-PART runs check_PART alone and reports PART.c
+# when the lab has it (coverage-pipeline: pipeline.c), else every student
+# file with a note that the other programs did not run. COV_FAIL_UNDER=N
+# fails below N % of lines.
+#
+# Each program runs in one process (CK_FORK=no): a forked test child that
+# fails writes no coverage data (TOOLCHAIN.md). Check's per-test timeouts
+# need fork mode, so a deadline of COV_DEADLINE seconds a program stands in
+# for them. Lines the student file marks GCOVR_EXCL (code correct programs
+# never reach) are left out, and the output says so.
+COV_OUT       := $(BUILD)/coverage/labs/$(LAB)
 TEST_PROGRAMS ?= $(filter check_%,$(PROGRAMS))
-coverage-all:
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/coverage BUILD_KIND=coverage \
-	  EXTRA_CFLAGS="--coverage -O0" EXTRA_LDFLAGS="--coverage -Wl,--wrap=_exit" \
-	  $(addprefix $(COV_OUT)/,$(TEST_PROGRAMS))
-	@find $(COV_OUT) -name '*.gcda' -delete
-	$(Q)for p in $(TEST_PROGRAMS); do \
-	  echo "  TEST $$p in one process, chaos seed $(CHAOS_SEED) [coverage]"; \
-	  CK_FORK=no CHAOS_SEED=$(CHAOS_SEED) $(DEADLINE) -n $$p -s $(TEST_TIMEOUT) \
-	    -t $(TEST_DEADLINE) -- $(COV_OUT)/$$p > /dev/null 2>&1 || true; \
-	done
-	$(SAY) GCOV '$(STUDENT)'
-	$(Q)gcovr --root . --object-directory $(COV_OUT) $(addprefix --filter ,$(STUDENT)) \
-	  --branches --txt --print-summary --html-details $(COV_OUT)/coverage.html \
-	  $(if $(COV_FAIL_UNDER),--fail-under-line $(COV_FAIL_UNDER)) $(COV_OUT) $(GCOVR_ARGS); \
-	rc=$$?; echo "  line by line: $(patsubst $(ROOT)/%,%,$(COV_OUT))/coverage.html"; \
-	$(COV_EXCL_NOTE); \
-	[ $$rc -eq 0 ] || echo "  coverage: below $(COV_FAIL_UNDER)% of the lines of $(STUDENT)"; \
-	exit $$rc
-
-# Coverage runs the tests in one process (CK_FORK=no): a forked test child
-# that fails writes no coverage data (TOOLCHAIN.md). The deadline stands in
-# for Check's per-test timeouts, which fork mode alone provides. Lines the
-# student file marks GCOVR_EXCL (code correct programs never reach) are left
-# out, and the output says so.
-COV_OUT := $(BUILD)/coverage/labs/$(LAB)
+COV_PROGRAMS  ?= $(TEST_PROGRAMS)
+COV_FILES     ?= $(STUDENT)
+COV_DEADLINE  ?= 60
+COV_FROM      ?= $(CURDIR)
+coverage-%:
+	@$(MAKE) --no-print-directory coverage COV_PROGRAMS=check_$* COV_PART=$* \
+	  COV_FILES='$(or $(filter $*.c,$(STUDENT)),$(STUDENT))'
+coverage-all: coverage
 coverage:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/coverage BUILD_KIND=coverage \
-	  EXTRA_CFLAGS="--coverage -O0" EXTRA_LDFLAGS="--coverage -Wl,--wrap=_exit" $(COV_OUT)/$(TEST_PROGRAM)
+	  EXTRA_CFLAGS="--coverage -O0" EXTRA_LDFLAGS="--coverage -Wl,--wrap=_exit" coverage-programs
 	@find $(COV_OUT) -name '*.gcda' -delete
-	$(SAY) TEST '$(TEST_PROGRAM) in one process, chaos seed $(CHAOS_SEED) [coverage]'
-	$(Q)CK_FORK=no CHAOS_SEED=$(CHAOS_SEED) $(DEADLINE) -n $(TEST_PROGRAM) \
-	  -s $(TEST_TIMEOUT) -t $(TEST_DEADLINE) -- $(COV_OUT)/$(TEST_PROGRAM) || true
-	$(SAY) GCOV '$(STUDENT)'
-	$(Q)gcovr --root . --object-directory $(COV_OUT) $(addprefix --filter ,$(STUDENT)) \
-	  --branches --print-summary $(COV_OUT) $(GCOVR_ARGS)
-	@$(COV_EXCL_NOTE)
+	$(Q)for p in $(COV_PROGRAMS); do \
+	  printf '  %-4s %s: ' TEST "$$p in one process, chaos seed $(CHAOS_SEED) [coverage]"; \
+	  CK_FORK=no CHAOS_SEED=$(CHAOS_SEED) $(DEADLINE) -n $$p -t $(COV_DEADLINE) \
+	    -- $(COV_OUT)/$$p | grep -E '^[0-9]+%: Checks' || echo "no summary (see above)"; \
+	done
+	$(SAY) GCOV '$(COV_FILES)'
+	$(Q)sh $(COMMON_DIR)/coverage/report.sh -d '$(COV_OUT)' -f '$(COV_FILES)' -w '$(COV_FROM)' \
+	  $(if $(filter-out $(COV_FILES),$(STUDENT)),,$(if $(filter-out $(COV_PROGRAMS),$(TEST_PROGRAMS)), \
+	    -r '$(COV_PROGRAMS)' -a '$(TEST_PROGRAMS)' -p 'coverage-$(COV_PART)')) \
+	  $(if $(COV_FAIL_UNDER),-m $(COV_FAIL_UNDER))
+
+# The coverage build's programs (run by a sub-make whose OUT is under
+# build/coverage/); a recipe of its own, so that make does not say "is up
+# to date" when they are.
+.PHONY: coverage-programs
+coverage-programs: $(addprefix $(OUT)/,$(COV_PROGRAMS))
+	@:
