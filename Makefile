@@ -119,7 +119,7 @@ sweep: | deps
 	  done; \
 	fi; \
 	echo "make sweep: $$name with the code of $$from/$$name (SUBMISSION=DIR for another)"; \
-	$(MAKE) --no-print-directory -C $$dir sweep LAB=$$name $(if $(PLOT),PLOT='$(abspath $(PLOT))')
+	$(MAKE) --no-print-directory -C $$dir sweep LAB=$$name $(if $(PLOT),PLOT='$(abspath $(PLOT))' PLOT_SHOWN='$(PLOT)')
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h grader/*.h grader/tests/*.h) | deps
 	$(say_build)

@@ -201,7 +201,7 @@ SWEEP_WORKERS  ?= 1 2 4 8 16 32 64
 SWEEP_DEADLINE ?= 300
 .PHONY: sweep sweep-data
 sweep: sweep-data
-	$(if $(PLOT),$(Q)sh $(COMMON_DIR)/plot.sh '$(SWEEP_DATA)' '$(PLOT)',@echo \
+	$(if $(PLOT),$(Q)sh $(COMMON_DIR)/plot.sh '$(SWEEP_DATA)' '$(PLOT)' '$(or $(PLOT_SHOWN),$(PLOT))',@echo \
 	  "make sweep PLOT=curve.svg (or .png) draws this table")
 ifndef SWEEP_OWN
 sweep-data: $(OUT)/$(firstword $(SWEEP_BASELINE)) $(OUT)/$(firstword $(SWEEP_CANDIDATE))
