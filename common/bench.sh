@@ -11,11 +11,12 @@
 # control's two programs, where the check has a control), at least
 # pairs_min and more while the ratios disagree, at most pairs_max; each run
 # under the check's timeout_s. bench.awk sums them up.
+# shellcheck disable=SC2154,SC2016 # name, base ... are set by eval from lab.json's jq
 set -u
 here=$(dirname "$0")
 
-# The grader's defaults for what a spec leaves out, and when it stops adding
-# pairs (check_speedup.c: spec_num's defaults and SPREAD_OK).
+# When the grader stops adding pairs (check_speedup.c's SPREAD_OK); its
+# defaults for what a spec leaves out are in CHECKS below.
 SPREAD_OK=0.25
 
 spec=lab.json bin=. lab='' only='' files='' verbose=''
@@ -98,6 +99,7 @@ run_once() {
 trial() {
 	# shellcheck disable=SC2086 # a command's words are meant to split
 	b=$(run_once 1 $base) && c=$(run_once 1 $cand) || return 1
+	# shellcheck disable=SC2086 # elapsed_ns max_inflight work_done
 	set -- $c
 	if [ "$work_done" -ge 0 ] && [ "$3" -ne "$work_done" ]; then
 		echo "make bench: ${cand%% *} counted $3 work items where $work_done were due: every task must do its simulated work exactly once." >&2
@@ -145,16 +147,14 @@ bench_check() {
 
 cpus=$(effective_cpus)
 rc=0
-names=''
 while read -r assignments; do
 	[ -n "$assignments" ] || continue
 	eval "$assignments"
 	bench_check || rc=1
-	names="$names${names:+,}$name"
 done < "$tmp/checks"
 
+[ "$rc" -eq 0 ] || exit 1
 grade="make grade LAB=${lab%%-*}"
 [ -n "$only" ] && grade="$grade CHECK=$only"
 echo "These are figures, not a verdict, and one look on a shared machine is noisy:"
 echo "$grade (in the project folder) times the same commands and gives the verdict."
-exit $rc
