@@ -120,7 +120,7 @@ sweep: | deps
 	  done; \
 	fi; \
 	echo "make sweep: $$name with the code of $$from/$$name (SUBMISSION=DIR for another)"; \
-	$(MAKE) --no-print-directory -C $$dir sweep LAB=$$name $(if $(PLOT),PLOT='$(abspath $(PLOT))')
+	$(MAKE) --no-print-directory -C $$dir sweep LAB=$$name $(if $(PLOT),PLOT='$(abspath $(PLOT))' PLOT_SHOWN='$(PLOT)')
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h grader/*.h grader/tests/*.h) | deps
 	$(say_build)
@@ -172,7 +172,7 @@ coverage: deps
 	    cp -r common $(COV_SRC)/ && cp -r labs/$$lab $$dir && cp $(SUBMISSION)/$$lab/*.c $$dir/ || exit 1; \
 	  fi; \
 	  echo "== coverage of $$lab$(if $(SUBMISSION), from $(SUBMISSION))"; \
-	  $(MAKE) --no-print-directory -s -C $$dir LAB=$$lab BUILD=$(abspath $(BUILD)) ROOT=$(CURDIR) coverage-all \
+	  $(MAKE) --no-print-directory -s -C $$dir LAB=$$lab BUILD=$(abspath $(BUILD)) ROOT=$(CURDIR) COV_FROM=$(CURDIR) coverage \
 	    $(if $(filter solutions,$(SUBMISSION)),COV_FAIL_UNDER=$(COV_MIN)) || exit 1; \
 	done
 

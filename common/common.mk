@@ -6,9 +6,10 @@
 #   make test       run the lab's Check tests under chaos seed 1
 #                   (CHAOS_SEED=N replays seed N, CHAOS_SEED=0 runs without chaos)
 #   make helgrind   run the race scenario under Helgrind, raw report
-#   make bench      one sequential and one concurrent run of the benchmark,
-#                   then the speedup and the tasks in flight
+#   make bench      the lab's speedup checks timed as the grader times them
+#                   (lab.json): the median speedup, its min-max, the control
 #   make coverage   gcov: which lines of the student files the tests reach
+#                   (every test program; coverage-PART: one), and an HTML page
 #   make sweep      the benchmark over 1, 2, 4 ... workers; PLOT=F draws it
 #   V=1             show the full commands instead of one line per step
 #
@@ -38,6 +39,16 @@ COMMON_SRC += $(if $(filter coverage,$(BUILD_KIND)),$(COMMON_DIR)/coverage/gcov_
 COMMON_OBJ := $(patsubst $(COMMON_DIR)/%.c,$(OUT)/common/%.o,$(COMMON_SRC))
 STUDENT_OBJ := $(patsubst %.c,$(OUT)/%.o,$(STUDENT))
 HARNESS_OBJ := $(patsubst %.c,$(OUT)/%.o,$(HARNESS))
+
+# BUILD_JOBS=N (a lab's Makefile): N files compile at once, unless a make
+# above this one already shares out its jobs (the lab's own make test-PART,
+# coverage...), which warned "-jN forced in makefile: resetting jobserver
+# mode" when set again here.
+ifneq ($(BUILD_JOBS),)
+ifeq ($(findstring jobserver,$(shell printenv MAKEFLAGS)),)
+MAKEFLAGS += -j$(BUILD_JOBS)
+endif
+endif
 
 .PHONY: all test helgrind bench coverage coverage-all clean
 .DEFAULT_GOAL := all
@@ -98,7 +109,8 @@ HIDDEN_PROGRAMS := $(patsubst hidden/%.c,$(OUT)/%,$(wildcard hidden/check_*.c))
 all: $(HIDDEN_PROGRAMS)
 hidden: $(HIDDEN_PROGRAMS)
 $(HIDDEN_PROGRAMS): $(OUT)/%: $(OUT)/hidden/%.o $(STUDENT_OBJ) $(HARNESS_OBJ) $(COMMON_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+	$(SAY) LD '$(@F)$(KIND)'
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 # ---- the commands a student types (each names the program it runs) ----
 HELGRIND_SUPP := $(ROOT)/grader/helgrind.supp
@@ -114,17 +126,24 @@ DEADLINE = sh $(COMMON_DIR)/deadline.sh -f '$(STUDENT)' $(if $(filter 1,$(V)),-v
 # CHAOS_SEED=0 turns the chaos points off.
 CHAOS_SEED ?= 1
 
-# make test: a test still running after TEST_TIMEOUT seconds (CK_DEFAULT_TIMEOUT
-# works too) has its threads shown, and Check stops it 4 s later, time for
-# gdb; the whole run stops after TEST_DEADLINE seconds.
-TEST_TIMEOUT  ?= $(or $(CK_DEFAULT_TIMEOUT),5)
+# make test: Check stops a test after TEST_TIMEOUT seconds: by default the
+# test_timeout_s that lab.json gives the unit check running TEST_PROGRAM,
+# the grader's limit (make test TEST_TIMEOUT=N or CK_DEFAULT_TIMEOUT=N for
+# another). Halfway there a test still running has its threads shown, as
+# the grader takes them, leaving gdb time before Check stops the test. The
+# whole run stops after TEST_DEADLINE seconds.
+SPEC_TEST_TIMEOUT = $(eval SPEC_TEST_TIMEOUT := $(shell jq -r --arg p '$(TEST_PROGRAM)' \
+  'first(.checks[] | select(.kind == "unit" and .program == $$p) | .test_timeout_s) // empty' \
+  lab.json 2>/dev/null))$(SPEC_TEST_TIMEOUT)
+TEST_TIMEOUT  ?= $(or $(CK_DEFAULT_TIMEOUT),$(SPEC_TEST_TIMEOUT),5)
 TEST_DEADLINE ?= 120
-CK_TIMEOUT = $$(awk 'BEGIN { print $(TEST_TIMEOUT) + 4 }')
+TEST_STUCK = $$(awk 'BEGIN { print $(TEST_TIMEOUT) / 2 }')
 
 test: $(OUT)/$(TEST_PROGRAM)
-	$(SAY) TEST '$(TEST_PROGRAM), chaos seed $(CHAOS_SEED)'
-	$(Q)CHAOS_SEED=$(CHAOS_SEED) CK_DEFAULT_TIMEOUT=$(CK_TIMEOUT) \
-	  $(DEADLINE) -n $(TEST_PROGRAM) -s $(TEST_TIMEOUT) -t $(TEST_DEADLINE) -- $(OUT)/$(TEST_PROGRAM)
+	$(SAY) TEST '$(TEST_PROGRAM), chaos seed $(CHAOS_SEED), $(TEST_TIMEOUT) s a test'
+	$(Q)CHAOS_SEED=$(CHAOS_SEED) CK_DEFAULT_TIMEOUT=$(TEST_TIMEOUT) CK_TIMEOUT_MULTIPLIER=1 \
+	  $(DEADLINE) -n $(TEST_PROGRAM) -s $(TEST_STUCK) -l $(TEST_TIMEOUT) -t $(TEST_DEADLINE) \
+	  -- $(OUT)/$(TEST_PROGRAM)
 
 # A lab in parts: make test-PART, helgrind-PART and coverage-PART run the
 # part's own programs (tests/check_PART.c, race_PART.c) instead of the
@@ -137,31 +156,40 @@ coverage-%:
 	@$(MAKE) --no-print-directory coverage TEST_PROGRAM=check_$*
 
 # make helgrind: Helgrind prints each error as it finds it, so what it saw
-# before a hang is above the threads' stacks.
+# before a hang is above the threads' stacks. A lab without a races check
+# (lab 05: one thread per process) says so instead.
 HELGRIND_DEADLINE ?= 30
+ifneq ($(filter $(RACE_PROGRAM),$(PROGRAMS)),)
 helgrind: $(OUT)/$(RACE_PROGRAM)
 	$(SAY) HG '$(strip $(RACE_PROGRAM) $(RACE_ARGS)) under Helgrind'
 	$(Q)$(DEADLINE) -n '$(RACE_PROGRAM) under Helgrind' -t $(HELGRIND_DEADLINE) -- \
 	  $(HELGRIND) $(OUT)/$(RACE_PROGRAM) $(RACE_ARGS); rc=$$?; \
 	case $$rc in \
 	0) echo "helgrind: no error in $(RACE_PROGRAM)" ;; \
-	99) echo "helgrind: the errors above were found; each names a line of $(STUDENT)" ;; \
+	99) echo "helgrind: the errors above were found; each names a line of $(STUDENT)"; \
+	    echo "  (\"pthread_cond_{signal,broadcast}: ... lock is not held\" is a signal sent after unlocking: POSIX allows it, and the grader shows it as a note that costs nothing)" ;; \
 	124) echo "helgrind: $(RACE_PROGRAM) hangs; Helgrind's errors above, if any, came before (a lock locked again by its holder is one)" ;; \
 	esac; exit $$rc
+else
+# Why there is nothing to run: lab.json's races checks name the scenarios,
+# and its "comment" says why a lab has none.
+helgrind:
+	@races=$$(jq -r '[.checks[] | select(.kind == "races") | .program] | unique | join(" ")' lab.json); \
+	if [ -z "$$races" ]; then \
+	  echo "make helgrind: lab $(LAB) has no Helgrind check (its lab.json has no races check), so there is nothing to run."; \
+	  jq -r '.comment // empty | select(test("race"; "i"))' lab.json | fold -s -w 90 | sed 's/^/  /'; \
+	  exit 0; \
+	fi; \
+	echo "make helgrind: $(RACE_PROGRAM) is not a race scenario of lab $(LAB); its scenarios: $$races" >&2; exit 2
+endif
 
-# make bench: the baseline, then the lab's own program, each once, and what
-# the grader would read from their BENCH lines (see bench.awk).
-BENCH_DEADLINE ?= 20
-bench: $(OUT)/$(BENCH_BASELINE) $(OUT)/$(BENCH_PROGRAM)
-	$(SAY) BENCH '$(BENCH_BASELINE) $(BENCH_ARGS), then $(BENCH_PROGRAM) $(BENCH_ARGS)'
-	$(Q)tmp=$$(mktemp -d) && \
-	BENCH_OUT=$$tmp/seq $(DEADLINE) -n $(BENCH_BASELINE) -t $(BENCH_DEADLINE) -- \
-	  $(OUT)/$(BENCH_BASELINE) $(BENCH_ARGS) && \
-	BENCH_OUT=$$tmp/par $(DEADLINE) -n $(BENCH_PROGRAM) -t $(BENCH_DEADLINE) -- \
-	  $(OUT)/$(BENCH_PROGRAM) $(BENCH_ARGS); rc=$$?; \
-	awk -f $(COMMON_DIR)/bench.awk -v seq='$(BENCH_BASELINE) $(BENCH_ARGS)' \
-	  -v par='$(BENCH_PROGRAM) $(BENCH_ARGS)' -v target="$$($(BENCH_TARGET))" \
-	  $$tmp/seq $$tmp/par 2>/dev/null; rm -rf $$tmp; exit $$rc
+# make bench [CHECK=name]: the lab's speedup checks (every one, or the one
+# named), timed as the grader times them, from lab.json (bench.sh): its
+# commands, interleaved pairs, the median and min-max of their ratios, the
+# control, the target. Figures only: make grade gives the verdict.
+bench: all
+	$(Q)sh $(COMMON_DIR)/bench.sh -j lab.json -d '$(OUT)' -l '$(LAB)' -f '$(STUDENT)' \
+	  $(if $(CHECK),-c '$(CHECK)') $(if $(filter 1,$(V)),-v)
 
 # make sweep [PLOT=curve.svg|.png]: the benchmark over 1, 2, 4 ... workers,
 # a table in the terminal and, with PLOT, the curve drawn by gnuplot
@@ -174,7 +202,7 @@ SWEEP_WORKERS  ?= 1 2 4 8 16 32 64
 SWEEP_DEADLINE ?= 300
 .PHONY: sweep sweep-data
 sweep: sweep-data
-	$(if $(PLOT),$(Q)sh $(COMMON_DIR)/plot.sh '$(SWEEP_DATA)' '$(PLOT)',@echo \
+	$(if $(PLOT),$(Q)sh $(COMMON_DIR)/plot.sh '$(SWEEP_DATA)' '$(PLOT)' '$(or $(PLOT_SHOWN),$(PLOT))',@echo \
 	  "make sweep PLOT=curve.svg (or .png) draws this table")
 ifndef SWEEP_OWN
 sweep-data: $(OUT)/$(firstword $(SWEEP_BASELINE)) $(OUT)/$(firstword $(SWEEP_CANDIDATE))
@@ -182,16 +210,6 @@ sweep-data: $(OUT)/$(firstword $(SWEEP_BASELINE)) $(OUT)/$(firstword $(SWEEP_CAN
 	  -o '$(SWEEP_DATA)' -d '$(OUT)' -t '$(SWEEP_TITLE)' -x '$(SWEEP_XLABEL)' \
 	  -b '$(SWEEP_BASELINE)' -c '$(SWEEP_CANDIDATE)' $(SWEEP_WORKERS)
 endif
-
-# The grader's target for this benchmark, read from lab.json (jq), if any:
-# the speedup check whose candidate is this very command, else the first
-# that runs this program.
-BENCH_TARGET = jq -r --arg p '$(BENCH_PROGRAM)' --arg c '$(strip $(BENCH_PROGRAM) $(BENCH_ARGS))' \
-  '[.checks[] | select(.kind == "speedup")] | ([.[] | select((.candidate | join(" ")) == $$c)] \
-  + [.[] | select(.candidate[0] == $$p)])[0] | select(.) | if .bound == "cpu" \
-  then "\(.target) of the speedup a perfectly parallel control gets on this machine" \
-  else "a speedup of at least \(.target)" end + (if .min_inflight then \
-  ", at least \(.min_inflight) tasks in flight" else "" end)' lab.json 2>/dev/null
 
 # ThreadSanitizer build of one program (make tsan/race_scenario): the races
 # check's fallback where Valgrind is missing.
@@ -210,51 +228,48 @@ asan/%:
 	  EXTRA_LDFLAGS="-fsanitize=address,undefined -static-libasan -static-libubsan" \
 	  $(BUILD)/asan/labs/$(LAB)/$*
 
-# What the figures leave out, said once per student file.
-COV_EXCL_NOTE = for f in $(STUDENT); do \
-	  n=$$(grep -c 'GCOVR_EXCL_\(START\|LINE\|BR_LINE\)' $$f); \
-	  [ "$$n" -gt 1 ] && w="$$n places marked GCOVR_EXCL are" || w="1 place marked GCOVR_EXCL is"; \
-	  [ "$$n" -gt 0 ] && echo "$$f: $$w left out of these figures: code a correct program never reaches (its comment says why)"; \
-	done; true
-
-# make coverage-all: the same for every test program of the lab at once
-# (TEST_PROGRAMS: its check_* programs), their counts added up: what the
-# lab's tests reach together, as a table and as an HTML report of every
-# line. COV_FAIL_UNDER=N fails below N % of lines.
+# make coverage: every test program of the lab (TEST_PROGRAMS, its check_*
+# programs) runs once, their counts added up: what the lab's tests reach
+# together. coverage/report.sh prints, per student file, the lines never
+# run, then the lines with a branch never taken, and writes an HTML page of
+# every line. make coverage-PART runs check_PART alone and reports PART.c
+# when the lab has it (coverage-pipeline: pipeline.c), else every student
+# file with a note that the other programs did not run. COV_FAIL_UNDER=N
+# fails below N % of lines.
+#
+# Each program runs in one process (CK_FORK=no): a forked test child that
+# fails writes no coverage data (TOOLCHAIN.md). Check's per-test timeouts
+# need fork mode, so a deadline of COV_DEADLINE seconds a program stands in
+# for them. Lines the student file marks GCOVR_EXCL (code correct programs
+# never reach) are left out, and the output says so.
+COV_OUT       := $(BUILD)/coverage/labs/$(LAB)
 TEST_PROGRAMS ?= $(filter check_%,$(PROGRAMS))
-coverage-all:
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/coverage BUILD_KIND=coverage \
-	  EXTRA_CFLAGS="--coverage -O0" EXTRA_LDFLAGS="--coverage -Wl,--wrap=_exit" \
-	  $(addprefix $(COV_OUT)/,$(TEST_PROGRAMS))
-	@find $(COV_OUT) -name '*.gcda' -delete
-	$(Q)for p in $(TEST_PROGRAMS); do \
-	  echo "  TEST $$p in one process, chaos seed $(CHAOS_SEED) [coverage]"; \
-	  CK_FORK=no CHAOS_SEED=$(CHAOS_SEED) $(DEADLINE) -n $$p -s $(TEST_TIMEOUT) \
-	    -t $(TEST_DEADLINE) -- $(COV_OUT)/$$p > /dev/null 2>&1 || true; \
-	done
-	$(SAY) GCOV '$(STUDENT)'
-	$(Q)gcovr --root . --object-directory $(COV_OUT) $(addprefix --filter ,$(STUDENT)) \
-	  --branches --txt --print-summary --html-details $(COV_OUT)/coverage.html \
-	  $(if $(COV_FAIL_UNDER),--fail-under-line $(COV_FAIL_UNDER)) $(COV_OUT) $(GCOVR_ARGS); \
-	rc=$$?; echo "  line by line: $(patsubst $(ROOT)/%,%,$(COV_OUT))/coverage.html"; \
-	$(COV_EXCL_NOTE); \
-	[ $$rc -eq 0 ] || echo "  coverage: below $(COV_FAIL_UNDER)% of the lines of $(STUDENT)"; \
-	exit $$rc
-
-# Coverage runs the tests in one process (CK_FORK=no): a forked test child
-# that fails writes no coverage data (TOOLCHAIN.md). The deadline stands in
-# for Check's per-test timeouts, which fork mode alone provides. Lines the
-# student file marks GCOVR_EXCL (code correct programs never reach) are left
-# out, and the output says so.
-COV_OUT := $(BUILD)/coverage/labs/$(LAB)
+COV_PROGRAMS  ?= $(TEST_PROGRAMS)
+COV_FILES     ?= $(STUDENT)
+COV_DEADLINE  ?= 60
+COV_FROM      ?= $(CURDIR)
+coverage-%:
+	@$(MAKE) --no-print-directory coverage COV_PROGRAMS=check_$* COV_PART=$* \
+	  COV_FILES='$(or $(filter $*.c,$(STUDENT)),$(STUDENT))'
+coverage-all: coverage
 coverage:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/coverage BUILD_KIND=coverage \
-	  EXTRA_CFLAGS="--coverage -O0" EXTRA_LDFLAGS="--coverage -Wl,--wrap=_exit" $(COV_OUT)/$(TEST_PROGRAM)
+	  EXTRA_CFLAGS="--coverage -O0" EXTRA_LDFLAGS="--coverage -Wl,--wrap=_exit" coverage-programs
 	@find $(COV_OUT) -name '*.gcda' -delete
-	$(SAY) TEST '$(TEST_PROGRAM) in one process, chaos seed $(CHAOS_SEED) [coverage]'
-	$(Q)CK_FORK=no CHAOS_SEED=$(CHAOS_SEED) $(DEADLINE) -n $(TEST_PROGRAM) \
-	  -s $(TEST_TIMEOUT) -t $(TEST_DEADLINE) -- $(COV_OUT)/$(TEST_PROGRAM) || true
-	$(SAY) GCOV '$(STUDENT)'
-	$(Q)gcovr --root . --object-directory $(COV_OUT) $(addprefix --filter ,$(STUDENT)) \
-	  --branches --print-summary $(COV_OUT) $(GCOVR_ARGS)
-	@$(COV_EXCL_NOTE)
+	$(Q)for p in $(COV_PROGRAMS); do \
+	  printf '  %-4s %s: ' TEST "$$p in one process, chaos seed $(CHAOS_SEED) [coverage]"; \
+	  CK_FORK=no CHAOS_SEED=$(CHAOS_SEED) $(DEADLINE) -n $$p -t $(COV_DEADLINE) \
+	    -- $(COV_OUT)/$$p | grep -E '^[0-9]+%: Checks' || echo "no summary (see above)"; \
+	done
+	$(SAY) GCOV '$(COV_FILES)'
+	$(Q)sh $(COMMON_DIR)/coverage/report.sh -d '$(COV_OUT)' -f '$(COV_FILES)' -w '$(COV_FROM)' \
+	  $(if $(filter-out $(COV_FILES),$(STUDENT)),,$(if $(filter-out $(COV_PROGRAMS),$(TEST_PROGRAMS)), \
+	    -r '$(COV_PROGRAMS)' -a '$(TEST_PROGRAMS)' -p 'coverage-$(COV_PART)')) \
+	  $(if $(COV_FAIL_UNDER),-m $(COV_FAIL_UNDER))
+
+# The coverage build's programs (run by a sub-make whose OUT is under
+# build/coverage/); a recipe of its own, so that make does not say "is up
+# to date" when they are.
+.PHONY: coverage-programs
+coverage-programs: $(addprefix $(OUT)/,$(COV_PROGRAMS))
+	@:

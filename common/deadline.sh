@@ -3,11 +3,12 @@
 # and when it hangs shows where each thread of the stuck process waits (one
 # line per thing the threads do, the student's own frames first), then stops it.
 #
-#   usage: deadline.sh [-t SECONDS] [-s SECONDS] [-f "FILES"] [-n NAME] [-v] -- COMMAND [ARG...]
+#   usage: deadline.sh [-t SECONDS] [-s SECONDS [-l SECONDS]] [-f "FILES"] [-n NAME] [-v] -- COMMAND [ARG...]
 #     -t S   the whole command's deadline (default 120): its stuck processes are
 #            shown, then everything it started is killed, and the exit status is 124
 #     -s S   any process of the command still running after S seconds is shown,
 #            once, and left to whoever watches it (Check's per-test timeout)
+#     -l L   that timeout, said beside what -s shows ("a test is stopped at L s")
 #     -f F   the student's source files: a frame in one of them is "yours"
 #     -n N   what to call the command in messages (default: its file name)
 #     -v     print gdb's whole backtraces too
@@ -16,11 +17,12 @@
 # Backtraces come from gdb attached to the stuck process; a process that runs
 # under Valgrind is asked through Valgrind's gdbserver (vgdb) instead.
 
-total=120 stuck=0 files='' name='' verbose=0
+total=120 stuck=0 stuck_why='' files='' name='' verbose=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-t) total=$2; shift 2 ;;
 	-s) stuck=$2; shift 2 ;;
+	-l) stuck_why=" (a test is stopped at $2 s)"; shift 2 ;;
 	-f) files=$2; shift 2 ;;
 	-n) name=$2; shift 2 ;;
 	-v) verbose=1; shift ;;
@@ -38,7 +40,7 @@ hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
 # "pid ppid state age_s utime+stime comm" for every process, from /proc.
 procs() {
 	up=$(cut -d' ' -f1 /proc/uptime)
-	for f in /proc/[0-9]*/stat; do cat "$f" 2>/dev/null; echo; done |
+	cat /proc/[0-9]*/stat 2>/dev/null |
 	awk -v up="$up" -v hz="$hz" '
 	NF {
 		i = index($0, " ("); j = 0
@@ -47,7 +49,7 @@ procs() {
 		comm = substr($0, i + 2, j - i - 2); gsub(/ /, "_", comm)
 		n = split(substr($0, j + 2), f, " ")
 		if (n < 20) next
-		printf "%s %s %s %d %d %s\n", substr($0, 1, i - 1), f[2], f[1],
+		printf "%s %s %s %.2f %d %s\n", substr($0, 1, i - 1), f[2], f[1],
 		       up - f[20] / hz, f[12] + f[13], comm
 	}'
 }
@@ -228,17 +230,26 @@ kill_tree() {
 	[ -n "$pids" ] && kill -KILL $pids 2>/dev/null
 }
 
-# Polls four times a second; looks for stuck processes once a second. A
-# process is shown when two looks in a row found it childless, the second
-# time older than the limit: a test runner is childless only for a moment
-# between two tests.
+# Hundredths of a second since boot, into $now (read, not a process: the
+# watchdog looks four times a second).
+clock_cs() {
+	read -r now _ < /proc/uptime
+	now=${now%.*}${now#*.}
+}
+
+# Looks four times a second. A process is shown when two looks in a row
+# found it childless, the second time older than the limit: a test runner
+# is childless only for a moment between two tests. Before it stops the
+# command it leaves $fired, so that the command's end is known to be its.
 watchdog() {
-	cmd=$1 ticks=0 shown=" " seen=" " start=$(date +%s)
+	cmd=$1 shown=" " seen=" "
+	clock_cs
+	start=$now
 	while [ -e /proc/"$cmd" ]; do
 		sleep 0.25
-		ticks=$((ticks + 1))
-		if [ $((ticks % 4)) -ne 0 ]; then continue; fi
-		if [ $(($(date +%s) - start)) -ge "$total" ]; then
+		clock_cs
+		if [ $((now - start)) -ge "$total_cs" ]; then
+			: > "$fired"
 			tree "$cmd" | while read -r pid leaf _age comm; do
 				[ "$leaf" = 1 ] || continue
 				case $shown in *" $pid "*) continue ;; esac
@@ -250,27 +261,33 @@ watchdog() {
 		fi
 		[ "$stuck" != 0 ] || continue
 		was=$seen seen=" "
-		for p in $(tree "$cmd" | awk -v s="$stuck" '$2 == 1 && $3 >= s - 1 { print $1 "/" $4 "/" ($3 >= s) }'); do
+		for p in $(tree "$cmd" | awk -v s="$stuck" '$2 == 1 && $3 >= s - 0.5 { print $1 "/" $4 "/" ($3 >= s) }'); do
 			seen="$seen${p%%/*} "
 			case ${p##*/} in 0) continue ;; esac
 			p=${p%/*}
 			case $was in *" ${p%%/*} "*) ;; *) continue ;; esac
 			case $shown in *" ${p%%/*} "*) continue ;; esac
 			shown="$shown${p%%/*} "
-			show "${p%%/*}" "${p#*/}" "has not finished after $stuck s"
+			show "${p%%/*}" "${p#*/}" "has not finished after $stuck s$stuck_why"
 		done
 	done
 	exit 0
 }
 
+total_cs=$(awk -v t="$total" 'BEGIN { printf "%d", t * 100 }')
+fired=${TMPDIR:-/tmp}/deadline.$$.fired
+rm -f "$fired"
 "$@" &
 cmd=$!
 watchdog "$cmd" &
 wd=$!
-trap 'kill_tree "$cmd"; kill "$wd" 2>/dev/null; exit 130' INT TERM
+trap 'kill_tree "$cmd"; kill "$wd" 2>/dev/null; rm -f "$fired"; exit 130' INT TERM
 wait "$cmd" 2> /dev/null	# the shell's own "Terminated" says less than we do
 rc=$?
-wait "$wd"
-[ $? -eq 124 ] && exit 124
+# The command ended: the watchdog is stopped now rather than at its next
+# look, unless it is the one that ended it.
+[ -e "$fired" ] || kill "$wd" 2> /dev/null
+wait "$wd" 2> /dev/null
+[ -e "$fired" ] && { rm -f "$fired"; exit 124; }
 [ "$rc" -gt 128 ] && echo "$name: killed by signal SIG$(kill -l "$rc" 2>/dev/null || echo $((rc - 128)))" >&2
 exit "$rc"

@@ -1,6 +1,8 @@
 #!/bin/sh
 # plot.sh - draws a sweep's table (make sweep) as an SVG or PNG with gnuplot.
-#   usage: plot.sh DATA PLOT.svg|PLOT.png
+#   usage: plot.sh DATA PLOT.svg|PLOT.png [SHOWN]
+# SHOWN: how to name PLOT when saying where it went (the path as typed,
+# where PLOT is the same path made absolute).
 #
 # DATA is what a lab's sweep writes: "# key: value" lines, then one block
 # per curve, its name in double quotes on its first line, then "x y" rows,
@@ -11,11 +13,11 @@
 #   # logy: yes     a log scale for y too (x is always log 2)
 set -eu
 
-if [ $# -ne 2 ]; then
-	echo "usage: plot.sh DATA PLOT.svg|PLOT.png" >&2
+if [ $# -lt 2 ] || [ $# -gt 3 ]; then
+	echo "usage: plot.sh DATA PLOT.svg|PLOT.png [SHOWN]" >&2
 	exit 2
 fi
-data=$1 plot=$2
+data=$1 plot=$2 shown=${3:-$2}
 case $plot in
 *.svg) term="svg size 900,560 dynamic enhanced font 'sans,13' background '#ffffff'" ;;
 *.png) term="pngcairo size 900,560 enhanced font 'sans,11'" ;;
@@ -68,4 +70,8 @@ plot for [i=0:$((curves - 1))] $(q "$data") index i using 1:2 linewidth 2 pointt
 	ceiling(x) with lines dashtype 4 linewidth 1.5 linecolor rgb 'gray50' \\
 	title sprintf('ideal for computation: at most the %d CPUs', cpus)")
 EOF
-echo "wrote $plot"
+case $plot in
+*.svg) viewer="a web browser" ;;
+*) viewer="an image viewer or a web browser" ;;
+esac
+echo "curve drawn in $shown: open it in $viewer"

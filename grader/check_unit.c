@@ -227,6 +227,20 @@ static bool exit_disagrees(const struct sbx_result *r, const struct outcome *out
 	return r->exit_code != 0 || r->term_signal != 0;
 }
 
+/* Check says only "Test timeout expired". The limit is said too, so that the
+ * stacks taken halfway ("still running after 1.5 s") are not read as it. */
+static void say_limit(char **message, json_t *check)
+{
+	static const char expired[] = "Test timeout expired";
+	size_t len = sizeof expired - 1;
+	if (strncmp(*message, expired, len) != 0)
+		return;
+	char *said = xasprintf("%s: the test did not finish within %g s%s", expired,
+	                       spec_num(check, "test_timeout_s", 5), *message + len);
+	free(*message);
+	*message = said;
+}
+
 /* Fails the rows this seed's log fails; a row passes only while no seed failed it. */
 static void judge_seed(struct lab_ctx *ctx, json_t *check, long seed, struct result *rows,
                        size_t n, struct outcome *out, const struct sbx_result *r)
@@ -243,6 +257,8 @@ static void judge_seed(struct lab_ctx *ctx, json_t *check, long seed, struct res
 		if (!out[i].seen) {
 			fail_row(ctx, &rows[i], check, test, seed, missing, r->timed_out);
 		} else if (!out[i].passed) {
+			if (out[i].timeout > 0)
+				say_limit(&out[i].message, check);
 			add_stuck(&out[i].message, r->stuck, rows, out, n, i);
 			if (strncmp(out[i].message, "Early exit", 10) == 0) { /* why is in the output */
 				char *tail = output_tail(r);

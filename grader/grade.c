@@ -171,7 +171,7 @@ static void write_files(struct grading *g)
 	if (g->tap && report_tap(g->tap, &g->rs) < 0)
 		g->write_failed = true;
 	if (g->trace && timeline_write_chrome(g->trace, &g->rs) < 0)
-		g->write_failed = true;
+		g->write_failed = g->trace_failed = true;
 }
 
 void grading_plan(struct grading *g)

@@ -34,6 +34,7 @@ struct grading {
 	const char *json, *junit, *tap; /* results files, or NULL */
 	const char *trace;          /* Chrome trace of the speedup runs (timeline.h), or NULL */
 	bool write_failed;          /* a results file could not be written */
+	bool trace_failed;          /* the trace could not be written */
 	double seconds;             /* wall time of its grading, in all */
 	char *checks, *said, *replay_of, *score_cmd;
 };

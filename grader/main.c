@@ -19,6 +19,7 @@
 #include "report.h"
 #include "sandbox.h"
 #include "scheduler.h"
+#include "timeline.h"
 
 struct outputs {
 	const char *json, *junit, *tap, *trace;
@@ -82,6 +83,8 @@ static int grade_one_submission(struct options *opt, const char *want, const str
 	grade_all(&g, 1, out->jobs, out->progress);
 	report_text(stdout, &g.rs, out->color, (opt->raw ? REPORT_RAW : 0) |
 	            (opt->verbose ? REPORT_VERBOSE : 0));
+	if (out->trace)
+		timeline_say_written(stdout, out->trace, &g.rs, !g.trace_failed);
 	if (out->autolab)
 		report_autolab(stdout, &g.rs);
 	int code = grading_code(&g);

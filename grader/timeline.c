@@ -261,3 +261,23 @@ int timeline_write_chrome(const char *path, const struct results *rs)
 	json_decref(root);
 	return rc == 0 ? 0 : -1;
 }
+
+void timeline_say_written(FILE *out, const char *path, const struct results *rs,
+                          bool written)
+{
+	size_t runs = 0;
+	if (!written) {
+		fprintf(out, "trace: %s could not be written (is its folder there?).\n", path);
+		return;
+	}
+	for (size_t k = 0; k < rs->n; k++)
+		if (!rs->rows[k].hidden)
+			runs += json_array_size(rs->rows[k].timeline);
+	if (runs == 0)
+		fprintf(out, "trace: %s holds no timeline: only a speedup check that measured records "
+		        "one, and none did here.\n", path);
+	else
+		fprintf(out, "trace: %s holds the timelines of %zu runs (your code's and the baseline's "
+		        "of each speedup check): open it in Perfetto (ui.perfetto.dev) or in Chromium's "
+		        "chrome://tracing.\n", path, runs);
+}

@@ -14,6 +14,7 @@
 #define TIMELINE_H
 
 #include <jansson.h>
+#include <stdio.h>
 #include "grader.h"
 
 /* The run recorded in path, or NULL when it holds no RUN line. */
@@ -30,5 +31,11 @@ char *timeline_gantt(json_t *run, int width);
  * "04-pool-ordering speedup-sleep: your code, bench_map sleep 8 32 10", then
  * its baseline. Returns 0, or -1 when path cannot be written. */
 int timeline_write_chrome(const char *path, const struct results *rs);
+
+/* Says where the trace went and how to open it, that it holds nothing (no
+ * speedup check measured), or that it could not be written: a line on out,
+ * after the report. */
+void timeline_say_written(FILE *out, const char *path, const struct results *rs,
+                          bool written);
 
 #endif /* TIMELINE_H */

@@ -184,6 +184,21 @@ START_TEST(test_chrome_trace_has_a_process_per_run_and_an_event_per_span)
 	ck_assert_int_eq(spans, 2 * 7); /* 4 tasks and 3 lock waits, twice */
 	ck_assert_int_eq(timeline_write_chrome("/nonexistent/dir/t.json", &rs), -1);
 	json_decref(root);
+	/* what the report then says of it */
+	char *said = NULL;
+	size_t len;
+	FILE *f = open_memstream(&said, &len);
+	timeline_say_written(f, "t.json", &rs, true);
+	timeline_say_written(f, "/nonexistent/dir/t.json", &rs, false);
+	json_decref(r->timeline);
+	r->timeline = NULL;
+	timeline_say_written(f, "t.json", &rs, true);
+	fclose(f);
+	ck_assert_msg(strstr(said, "trace: t.json holds the timelines of 2 runs") &&
+	              strstr(said, "open it in Perfetto (ui.perfetto.dev)") &&
+	              strstr(said, "trace: /nonexistent/dir/t.json could not be written") &&
+	              strstr(said, "trace: t.json holds no timeline"), "%s", said);
+	free(said);
 	results_free(&rs);
 	free(out); free(path); free(text);
 }
