@@ -2,9 +2,10 @@
  *
  * Interface:
  *   Error-checking wrappers (CS:APP style): the capitalised name wraps the
- *   call of the same name and exits with EXIT_FAILURE when it fails.
- *   pthread_* and posix_spawn* return an error number (posix_error);
- *   everything else sets errno (unix_error).
+ *   call of the same name and exits with EXIT_FAILURE when it fails (with
+ *   _exit in a forked child: its stdio buffers are its parent's, not to be
+ *   flushed twice). pthread_* and posix_spawn* return an error number
+ *   (posix_error); everything else sets errno (unix_error).
  *   clock_now_ns()            monotonic clock, nanoseconds.
  *   work_sleep_ms(ms)         simulated I/O: blocks without using the CPU.
  *   work_spin(units)          simulated computation: burns CPU, deterministic.
@@ -41,6 +42,12 @@ void Pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr);
 void Pthread_mutex_destroy(pthread_mutex_t *m);
 void Pthread_mutex_lock(pthread_mutex_t *m);
 void Pthread_mutex_unlock(pthread_mutex_t *m);
+/* Read-write locks: many readers at once (rdlock), or one writer (wrlock). */
+void Pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *attr);
+void Pthread_rwlock_destroy(pthread_rwlock_t *l);
+void Pthread_rwlock_rdlock(pthread_rwlock_t *l);
+void Pthread_rwlock_wrlock(pthread_rwlock_t *l);
+void Pthread_rwlock_unlock(pthread_rwlock_t *l);
 void Pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *attr);
 void Pthread_cond_destroy(pthread_cond_t *c);
 /* Under chaos (CHAOS_SEED set) Pthread_cond_wait returns now and then with

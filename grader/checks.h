@@ -4,7 +4,8 @@
  *   lab_plan      one row per graded thing of the spec, before anything runs,
  *                 so every check is present in the results whatever happens.
  *   lab_stage     scratch copy of the pristine lab plus the student files.
- *   lab_build     the lab's own Makefile, in the sandbox.
+ *   lab_build     the lab's own Makefile, in the sandbox (lab_build.c);
+ *                 lab_build_parts, each part alone when the whole failed.
  *   check_kind    finds the runner for a spec's "kind"; check_alone, whether
  *                 it must run with nothing else beside it.
  *   lab_run       sandbox_run with the lab's scrubbed environment.
@@ -39,6 +40,15 @@ int lab_stage(struct lab_ctx *ctx, const char *subdir, char **why);
 void lab_unstage(struct lab_ctx *ctx);
 /* 0 built; 1 the student's code did not build; -1 grader fault. *why as above. */
 int lab_build(struct lab_ctx *ctx, char **why);
+/* After lab_build returned 1 in a lab whose spec lists "build" "parts":
+ * builds each part's make target alone. Returns the names of the checks of
+ * the parts that built (a new array), or NULL when none did or the spec has
+ * no parts; when one part built and another did not, *why is replaced by
+ * the failed part's compiler words. */
+json_t *lab_build_parts(struct lab_ctx *ctx, char **why);
+/* Whether the spec's "build" "parts", if any, are well formed: each a make
+ * target and names of lab.json's own checks. */
+bool lab_parts_valid(json_t *spec);
 
 /* Runs argv in the lab folder under the sandbox. extra_env: NULL-terminated
  * "NAME=value" entries added to the lab's scrubbed environment. A run that

@@ -41,7 +41,19 @@ static void check_done(struct lab_ctx *ctx, json_t *check, size_t first, size_t 
 	free(unmet);
 }
 
-static void run_checks(struct lab_ctx *ctx, size_t first)
+static bool names_hold(json_t *names, const char *name)
+{
+	size_t i;
+	json_t *n;
+	json_array_foreach(names, i, n)
+		if (strcmp(json_string_value(n), name) == 0)
+			return true;
+	return false;
+}
+
+/* Runs the lab's checks from row first on; only those named in built when
+ * it is not NULL (part of the code did not compile). */
+static void run_checks(struct lab_ctx *ctx, size_t first, json_t *built)
 {
 	json_t *check;
 	size_t i, row = first;
@@ -52,6 +64,10 @@ static void run_checks(struct lab_ctx *ctx, size_t first)
 			n++;
 		if (n == 0)
 			continue; /* not selected by --check */
+		if (built && !names_hold(built, name)) {
+			row += n; /* its part did not compile: failed already */
+			continue;
+		}
 		sched_turn(check_alone(check)); /* a timing check has the machine to itself */
 		double t0 = now_s();
 		progress_step(name);
@@ -65,6 +81,38 @@ static void run_checks(struct lab_ctx *ctx, size_t first)
 	}
 }
 
+/* The rows that could not run because the code did not compile (those of
+ * checks not in built; every row when built is NULL) fail: the first with
+ * the compiler's words, the others pointing at it, each replaying the build. */
+static void fail_unbuilt(struct lab_ctx *ctx, struct result *rows, size_t n, json_t *built,
+                         const char *why)
+{
+	const char *first = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (built && names_hold(built, rows[i].check))
+			continue;
+		row_set(&rows[i], V_FAIL, first ? xasprintf("Your code did not compile: see the "
+		        "compiler's message under %s.", first) : xstrdup(why));
+		rows[i].replay = lab_replay(ctx, NULL, -1); /* the build, again */
+		if (!first) /* the compiler's words once are enough */
+			first = rows[i].id;
+	}
+}
+
+static char *built_summary(json_t *built, int rc, enum verdict v)
+{
+	if (rc < 0)
+		return xstrdup("grader error: see the report");
+	if (v != V_FAIL)
+		return xstrdup("not submitted");
+	if (rc == 0)
+		return xstrdup("built");
+	if (!built)
+		return xstrdup("did not compile: every check fails (see the report)");
+	return xasprintf("did not compile in part: only the %zu checks of the parts that built "
+	                 "run (see the report)", json_array_size(built));
+}
+
 static void grade_lab(struct lab_ctx *ctx, size_t first)
 {
 	struct result *rows = &ctx->rs->rows[first];
@@ -74,6 +122,7 @@ static void grade_lab(struct lab_ctx *ctx, size_t first)
 		n++;
 	char *subdir = xasprintf("%s/%s", ctx->opt->submission, ctx->lab);
 	char *why = NULL;
+	json_t *built = NULL; /* the checks that may run after a failed build */
 	enum verdict v = V_NOT_SUBMITTED;
 	progress_lab(ctx->lab);
 	progress_step("build");
@@ -83,22 +132,23 @@ static void grade_lab(struct lab_ctx *ctx, size_t first)
 		v = V_FAIL; /* from here on, a stop is the code's fault */
 		rc = lab_build(ctx, &why);
 	}
+	if (rc > 0 && v == V_FAIL)
+		built = lab_build_parts(ctx, &why);
 	sched_end_turn();
-	progress_done(rc == 0 ? "built" : rc < 0 ? "grader error: see the report"
-	              : v == V_FAIL ? "did not compile: every check fails (see the report)"
-	              : "not submitted");
-	if (rc == 0) {
-		run_checks(ctx, first);
+	char *summary = built_summary(built, rc, v);
+	progress_done(summary);
+	free(summary);
+	if (rc == 0 || built) {
+		if (built)
+			fail_unbuilt(ctx, rows, n, built, why);
+		run_checks(ctx, first, built);
 		lab_score(ctx, rows, n); /* the score step: "requires" */
+	} else if (rc > 0 && v == V_FAIL) {
+		fail_unbuilt(ctx, rows, n, NULL, why);
 	} else {
 		rows_fail(rows, n, rc < 0 ? V_ERROR : v, why);
 	}
-	for (size_t i = 0; rc > 0 && v == V_FAIL && i < n; i++) {
-		rows[i].replay = lab_replay(ctx, NULL, -1); /* the build, again */
-		if (i > 0) /* the compiler's words once are enough */
-			row_set(&rows[i], V_FAIL, xstrdup("Your code did not compile: see the "
-			        "compiler's message in the first check of this lab."));
-	}
+	json_decref(built);
 	lab_unstage(ctx);
 	free(subdir);
 	free(why);

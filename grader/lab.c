@@ -1,6 +1,7 @@
 /* lab.c - the first stages of grading one lab: plan the rows from the spec,
- * stage the pristine lab with only the student files copied in, and build it
- * with the lab's own Makefile inside the sandbox. */
+ * stage the pristine lab with only the student files copied in, run its
+ * programs inside the sandbox, and the hidden checks' own stage. Building is
+ * lab_build.c's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -13,7 +14,6 @@
 #include "progress.h"
 
 #define STUDENT_FILE_MAX (1 << 20) /* a bigger "source file" is not source */
-#define BUILD_LOG_LINES 40         /* the first errors are the ones that matter */
 
 /* ---- the check kinds a spec may name ---- */
 
@@ -209,6 +209,8 @@ int lab_plan(struct lab_ctx *ctx)
 		    i < (size_t)spec_num(ctx->spec, "own_checks", (double)json_array_size(checks)))
 			goto bad_spec;
 	}
+	if (!lab_parts_valid(ctx->spec))
+		goto bad_spec;
 	if (plan_hidden(ctx) < 0) {
 		spec_fault(ctx, "hidden/hidden.json");
 		return -1;
@@ -495,25 +497,6 @@ void rows_fail(struct result *rows, size_t n, enum verdict v, const char *msg)
 		row_set(&rows[i], v, xstrdup(msg));
 }
 
-/* Keeps the compiler's first lines (the first error is the cause), without
- * make's own "make: ***" lines, which name only scratch paths. */
-static char *head_lines(const char *text, int lines)
-{
-	char *out = xstrdup("");
-	const char *p = text;
-	while (*p && lines > 0) {
-		size_t len = strcspn(p, "\n");
-		if (strncmp(p, "make", 4) != 0) {
-			strappend(&out, "%.*s\n", (int)len, p);
-			lines--;
-		}
-		p += len + (p[len] == '\n');
-	}
-	if (*p)
-		strappend(&out, "[...]\n");
-	return out;
-}
-
 /* Makes scratch paths in compiler messages read as the student's own paths. */
 char *lab_unscratch(struct lab_ctx *ctx, const char *text)
 {
@@ -526,32 +509,6 @@ char *lab_unscratch(struct lab_ctx *ctx, const char *text)
 	}
 	strappend(&out, "%s", p);
 	return out;
-}
-
-int lab_build(struct lab_ctx *ctx, char **why)
-{
-	json_t *build = json_object_get(ctx->spec, "build");
-	char *buildvar = xasprintf("BUILD=%s/build", ctx->scratch);
-	char *argv[] = { "make", "--silent", "--no-print-directory", buildvar,
-	                 (char *)spec_str(build, "target", "all"), NULL };
-	struct sbx_result r;
-	int rc = lab_run_build(ctx, argv, spec_num(build, "timeout_s", 120), &r);
-	*why = NULL;
-	if (rc < 0) {
-		*why = xasprintf("could not run the build: %s", r.output ? r.output : "");
-	} else if (r.exit_code != 0 || r.timed_out) {
-		char *log = lab_unscratch(ctx, r.output ? r.output : "");
-		char *head = head_lines(log, BUILD_LOG_LINES);
-		*why = xasprintf("Your code did not compile%s, so no check could run. "
-		                 "Warnings count as errors (-Werror). The compiler said:\n%s",
-		                 r.timed_out ? " in time" : "", head);
-		free(log);
-		free(head);
-		rc = 1;
-	}
-	sbx_result_free(&r);
-	free(buildvar);
-	return rc;
 }
 
 /* ---- running the hidden checks ---- */

@@ -6,6 +6,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +174,32 @@ static void write_to_pipe_without_reader(void)
 	Write(fds[1], "x", 1); /* EPIPE */
 }
 
+static void wrlock_rwlock_twice(void)
+{
+	pthread_rwlock_t l;
+
+	Pthread_rwlock_init(&l, NULL);
+	Pthread_rwlock_wrlock(&l);
+	Pthread_rwlock_wrlock(&l); /* relock by the writer: EDEADLK */
+}
+
+/* A forked child whose wrapper fails: the line its parent printed but had
+ * not flushed must come out once (the parent's flush), not once more from
+ * the child's copy of the buffer. */
+static void child_fails_with_parent_text_buffered(void)
+{
+	int status;
+	pid_t pid;
+
+	printf("printed once, before the fork\n"); /* stdout is a pipe: buffered */
+	pid = Fork();
+	if (pid == 0)
+		Close(-1);
+	Waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != EXIT_FAILURE)
+		app_error("the failing child did not exit with EXIT_FAILURE");
+}
+
 START_TEST(test_errors_mutex_unlock_not_held_exits_failure)
 {
 	expect_failure(unlock_unheld_errorcheck_mutex,
@@ -245,6 +272,24 @@ START_TEST(test_errors_write_to_closed_pipe_exits_failure)
 }
 END_TEST
 
+START_TEST(test_errors_rwlock_relock_exits_failure)
+{
+	expect_failure(wrlock_rwlock_twice, "Pthread_rwlock_wrlock: Resource deadlock avoided");
+}
+END_TEST
+
+START_TEST(test_errors_in_forked_child_flush_nothing_of_the_parent)
+{
+	const char *out = expect_success(child_fails_with_parent_text_buffered);
+	const char *first = strstr(out, "printed once");
+
+	ck_assert_msg(strstr(out, "Close: Bad file descriptor") != NULL, "no message: %s", out);
+	ck_assert_msg(first != NULL && strstr(first + 1, "printed once") == NULL,
+		      "the parent's buffered line came out %s: %s",
+		      first ? "twice" : "never", out);
+}
+END_TEST
+
 START_TEST(test_errors_malloc_too_large_exits_failure)
 {
 	expect_failure(malloc_huge, "Malloc: Cannot allocate memory");
@@ -301,6 +346,45 @@ START_TEST(test_errors_thread_wrappers_succeed_silently)
 	ck_assert_ptr_eq(ret, (void *)42);
 	Pthread_cond_destroy(&h.changed);
 	Pthread_mutex_destroy(&h.lock);
+}
+END_TEST
+
+struct readers {
+	pthread_rwlock_t lock;
+	int inside;		/* readers holding lock now; seq_cst atomics only */
+	int saw_both;		/* readers that saw the other inside too; likewise */
+};
+
+/* Holds the lock for reading until the other reader is in too (or 2 s). */
+static void *read_together(void *arg)
+{
+	struct readers *r = arg;
+	uint64_t give_up = clock_now_ns() + 2000000000ull;
+
+	Pthread_rwlock_rdlock(&r->lock);
+	__atomic_add_fetch(&r->inside, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&r->inside, __ATOMIC_SEQ_CST) < 2 && clock_now_ns() < give_up)
+		sched_yield();
+	if (__atomic_load_n(&r->inside, __ATOMIC_SEQ_CST) == 2)
+		__atomic_add_fetch(&r->saw_both, 1, __ATOMIC_SEQ_CST);
+	Pthread_rwlock_unlock(&r->lock);
+	return NULL;
+}
+
+START_TEST(test_errors_rwlock_wrappers_share_reads)
+{
+	struct readers r = { .inside = 0, .saw_both = 0 };
+	pthread_t a, b;
+
+	Pthread_rwlock_init(&r.lock, NULL);
+	Pthread_create(&a, NULL, read_together, &r);
+	Pthread_create(&b, NULL, read_together, &r);
+	Pthread_join(a, NULL);
+	Pthread_join(b, NULL);
+	ck_assert_int_eq(r.saw_both, 2);	/* both read at once */
+	Pthread_rwlock_wrlock(&r.lock);	/* free again: the writer gets it */
+	Pthread_rwlock_unlock(&r.lock);
+	Pthread_rwlock_destroy(&r.lock);
 }
 END_TEST
 
@@ -778,6 +862,60 @@ START_TEST(test_trace_out_records_each_span_and_the_run)
 }
 END_TEST
 
+static pthread_rwlock_t written = PTHREAD_RWLOCK_INITIALIZER;
+
+static void *write_a_while(void *arg)
+{
+	(void)arg;
+	Pthread_rwlock_wrlock(&written);
+	work_sleep_ms(30);
+	Pthread_rwlock_unlock(&written);
+	return NULL;
+}
+
+/* A read-write lock taken free, then waited for while a writer holds it. */
+static void traced_rwlock_run(void)
+{
+	pthread_t writer;
+
+	setenv("TRACE_OUT", trace_path, 1);
+	Pthread_rwlock_rdlock(&written);	/* free: no span */
+	Pthread_rwlock_unlock(&written);
+	Pthread_create(&writer, NULL, write_a_while, NULL);
+	work_sleep_ms(10);			/* the writer has it now, for 30 ms */
+	Pthread_rwlock_rdlock(&written);	/* waits about 20 ms: a span */
+	Pthread_rwlock_unlock(&written);
+	Pthread_join(writer, NULL);
+}
+
+START_TEST(test_trace_out_records_a_wait_for_an_rwlock)
+{
+	char line[256], what[16];
+	long pid, tid;
+	unsigned long long a, b;
+	int locks = 0, long_locks = 0;
+	int fd = mkstemp(trace_path);
+	FILE *f;
+
+	ck_assert_int_ge(fd, 0);
+	Close(fd);
+	expect_success(traced_rwlock_run);
+	f = fopen(trace_path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "SPAN %ld %ld %15s %llu %llu", &pid, &tid, what, &a, &b) == 5 &&
+		    strcmp(what, "lock") == 0) {
+			locks++;
+			long_locks += b - a >= 10000000ull;
+		}
+	fclose(f);
+	unlink(trace_path);
+	strcpy(trace_path, "/tmp/check_common_traceXXXXXX");
+	ck_assert_int_eq(locks, 1);	/* the read lock waited for, not the free one */
+	ck_assert_int_eq(long_locks, 1);
+}
+END_TEST
+
 /* ---- chaos points: the seed is read once per process, so each case forks ---- */
 
 #define DRAWS 256
@@ -1070,6 +1208,10 @@ static Suite *common_suite(void)
 	tcase_add_test(core, test_errors_app_error_prints_message_and_exits_failure);
 	tcase_add_test(core, test_errors_thread_wrappers_succeed_silently);
 	tcase_add_test(core, test_errors_process_wrappers_pass_results_through);
+	tcase_add_test(core, test_errors_rwlock_wrappers_share_reads);
+	tcase_add_test(core, test_errors_rwlock_relock_exits_failure);
+	tcase_add_test(core, test_errors_in_forked_child_flush_nothing_of_the_parent);
+	tcase_add_test(core, test_trace_out_records_a_wait_for_an_rwlock);
 	suite_add_tcase(s, core);
 
 	tcase_add_test(limits, test_work_sleep_ms_zero_or_negative_returns_at_once);

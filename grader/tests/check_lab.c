@@ -108,6 +108,34 @@ START_TEST(test_lab_plan_unknown_kind_is_a_spec_fault)
 }
 END_TEST
 
+/* "build" "parts" must name lab.json's own checks; a part naming anything
+ * else (a typo, a hidden check) would leave a check that never runs. */
+START_TEST(test_lab_plan_build_parts_name_own_checks)
+{
+	static const char *const specs[] = {
+		"{\"target\": \"part-a\", \"checks\": [\"unit\"]}", /* fine */
+		"{\"target\": \"part-a\", \"checks\": [\"unit\", \"uint\"]}",
+		"{\"checks\": [\"unit\"]}", /* no target */
+		"{\"target\": \"part-a\", \"checks\": \"unit\"}",
+	};
+	for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+		struct options opt;
+		struct results rs = { 0 };
+		char *text = xasprintf("{\"student_files\": [\"tasks.c\"], \"build\": {\"parts\": "
+		                       "[%s]}, \"checks\": [{\"name\": \"unit\", \"kind\": \"unit\"}, "
+		                       "{\"name\": \"races\", \"kind\": \"races\"}]}", specs[i]);
+		json_t *spec = json_loads(text, 0, NULL);
+		struct lab_ctx ctx = ctx_for(&opt, &rs, spec);
+		ck_assert_ptr_nonnull(spec);
+		ck_assert_int_eq(lab_plan(&ctx), i == 0 ? 0 : -1);
+		ck_assert_str_eq(rs.rows[rs.n - 1].check, i == 0 ? "races" : "spec");
+		results_free(&rs);
+		json_decref(spec);
+		free(text);
+	}
+}
+END_TEST
+
 START_TEST(test_lab_stage_copies_student_file_over_pristine_lab)
 {
 	struct options opt;
@@ -261,6 +289,7 @@ int main(void)
 	tcase_add_checked_fixture(core, setup, teardown);
 	tcase_add_test(core, test_lab_plan_one_row_per_test_and_per_check);
 	tcase_add_test(core, test_lab_plan_unknown_kind_is_a_spec_fault);
+	tcase_add_test(core, test_lab_plan_build_parts_name_own_checks);
 	tcase_add_test(core, test_lab_stage_copies_student_file_over_pristine_lab);
 	tcase_add_test(core, test_lab_stage_refuses_a_link);
 	tcase_add_test(core, test_lab_stage_refuses_a_huge_file);

@@ -14,7 +14,9 @@
  *                             out[i] = fn(in[i]), whatever order the calls
  *                             finish in. Returns once every call has
  *                             returned. count == 0 returns at once. The
- *                             calling thread only waits: it never runs fn.
+ *                             calling thread only waits, sleeping in
+ *                             Pthread_cond_wait: it never runs fn. The
+ *                             calls of one map may start in any order.
  *   pool_destroy(p)           waits until every task submitted so far has run,
  *                             joins every worker, and frees the pool. Futures
  *                             not yet got stay valid: future_get still works.
@@ -30,11 +32,12 @@
  *                             a loop that polls, sleeps or yields.
  *
  * Threads: pool_map, pool_submit and future_get may be called by several
- * threads at once, on the same pool; tasks run in the order they were
- * queued as workers become free. fn must not wait for another task of its
- * own pool (with one worker, that would wait forever). pool_destroy is
- * called once, when no other thread uses the pool any more. Every pthread
- * call goes through common.h's wrappers (Pthread_create, ...).
+ * threads at once, on the same pool; tasks (a map's batch, a future) start
+ * in the order they were queued as workers become free. fn must not wait
+ * for another task of its own pool (with one worker, that would wait
+ * forever). pool_destroy is called once, when no other thread uses the
+ * pool any more. Every pthread call goes through common.h's wrappers
+ * (Pthread_create, ...).
  */
 #ifndef POOL_H
 #define POOL_H

@@ -43,8 +43,10 @@ int harness_children_left(void);
  * was written is in buf (NUL-terminated, at most n - 1 bytes). */
 int harness_capture_stderr(int (*fn)(void *arg), void *arg, char *buf, size_t n);
 
-/* The benchmarks' and tests' inputs: cost is how much each task computes
- * (about 1 ms per 1000), shifted so that inputs differ and results too. */
+/* The benchmarks' and tests' inputs: task i of cost ms is cost times
+ * ITERS_PER_MS (1,100,000: tasks.c) plus i, so that inputs differ and
+ * results too. Where task_compute does 900,000 rounds a millisecond (a
+ * 2-vCPU Xeon measured so), such a task takes a fifth longer. */
 int64_t task_input(int i, int cost);
 /* The harness's sequential answer, and the speedup baseline. */
 void task_run_sequential(const int64_t *inputs, int64_t *results, int count);

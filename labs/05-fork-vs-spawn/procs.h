@@ -26,12 +26,13 @@
  * crashed (was killed by a signal), exited with a status other than 0 or
  * gave no whole result: then they start no new child, still wait for every
  * child already started, say on stderr which task failed and how (a line
- * that names it "task <i>"), and return promptly. When they
- * return, every child has been reaped (no zombie is left) and every
- * descriptor they opened is closed.
+ * that names it "task <i>", i its index in inputs, from 0), and return
+ * promptly. When they return, every child has been reaped (no zombie is
+ * left) and every descriptor they opened is closed.
  *
- * The parent is one thread; use common.h's wrappers (Fork, Pipe, Close,
- * Waitpid, Posix_spawn ...) or check every call yourself.
+ * The parent is one thread; use common.h's wrappers (Fork, Close, Waitpid,
+ * Posix_spawn, Write ...) and the skeleton's pipe_cloexec for pipes
+ * (common.h's Pipe does not set O_CLOEXEC), or check every call yourself.
  */
 #ifndef PROCS_H
 #define PROCS_H
@@ -48,7 +49,8 @@ int run_spawned(const char *worker, const int64_t *inputs, int64_t *results,
 /* ---- given: tasks.c (the harness's) ----
  * task_compute: the CPU-bound task, the notebook's sum of squares
  * (a fold of i * i for i < input, modulo 2^64, as int64_t), at about
- * 1 ms per 1,100,000 of input. Two inputs stand for workers that fail:
+ * 1 ms per million of input (0.9 to 1.1 million a millisecond, depending
+ * on the machine). Two inputs stand for workers that fail:
  * TASK_CRASH makes the process that computes it abort (SIGABRT) and
  * TASK_FAIL makes it exit with status 3. */
 #define TASK_CRASH ((int64_t)-1)

@@ -14,9 +14,9 @@
  * file action clears O_CLOEXEC on it) and nothing of its siblings. After a
  * failure no new child is started; the ones alive are still reaped. */
 // END SOLUTION
-//@ /* Processes: one child at a time, made by fork() in both parts: correct
-//@  * results, no faster than one process, and part B never runs the
-//@  * worker program. */
+//@ /* Processes: one child at a time, made by fork() in both parts: each is
+//@  * started, waited for and read before the next. Correct results, no
+//@  * faster than one process, and part B never runs the worker program. */
 #define _GNU_SOURCE		/* pipe2 */
 #include "procs.h"
 
@@ -180,13 +180,27 @@ static pid_t start(const struct method *m, int64_t input, int *fd)
 static int run_all(const struct method *m, const int64_t *inputs, int64_t *results,
 		   int count, int nprocs)
 {
-	struct child *live = Calloc((size_t)nprocs, sizeof(*live));
-	int next = 0, nlive = 0, failed = 0;
-
 	//@ // YOUR CODE HERE
 	//@ //
 	//@ // Keep up to nprocs children alive: reap whichever ends first, start the next.
-	//@ nprocs = 1;
+	//@ (void)nprocs;
+	//@ for (int i = 0; i < count; i++) {	/* one child at a time */
+	//@ 	struct child c = { .index = i };
+	//@ 	int status;
+	//@ 	bool ok;
+	//@ 
+	//@ 	c.pid = start(m, inputs[i], &c.fd);
+	//@ 	Waitpid(c.pid, &status, 0);
+	//@ 	ok = child_result(m, &c, status, &results[i]);
+	//@ 	Close(c.fd);
+	//@ 	if (!ok)
+	//@ 		return -1;
+	//@ }
+	//@ return 0;
+// BEGIN SOLUTION
+	struct child *live = Calloc((size_t)nprocs, sizeof(*live));
+	int next = 0, nlive = 0, failed = 0;
+
 	while (next < count || nlive > 0) {
 		while (!failed && nlive < nprocs && next < count) {
 			live[nlive].index = next;
@@ -209,6 +223,7 @@ static int run_all(const struct method *m, const int64_t *inputs, int64_t *resul
 	}
 	free(live);
 	return failed ? -1 : 0;
+// END SOLUTION
 }
 
 int run_forked(const int64_t *inputs, int64_t *results, int count, int nprocs)
