@@ -222,9 +222,24 @@ void Pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 	trace_span("wait", start, clock_now_ns());
 }
 
+/* A condition variable signalled after another thread freed it (a future
+ * freed by its getter while the worker, having unlocked, still signals it)
+ * is invisible to the sanitizers: they do not see inside the C library. So
+ * the wrappers read it first, a load AddressSanitizer checks and reports at
+ * the caller's line; the chaos point before it widens the window in which
+ * another thread may free it. */
+static void cond_touch(pthread_cond_t *c)
+{
+	chaos_point();
+	(void)*(volatile const unsigned char *)c;
+}
+
 void Pthread_cond_signal(pthread_cond_t *c)
 {
-	int rc = pthread_cond_signal(c);
+	int rc;
+
+	cond_touch(c);
+	rc = pthread_cond_signal(c);
 
 	if (rc != 0)
 		posix_error(rc, "Pthread_cond_signal");
@@ -232,7 +247,10 @@ void Pthread_cond_signal(pthread_cond_t *c)
 
 void Pthread_cond_broadcast(pthread_cond_t *c)
 {
-	int rc = pthread_cond_broadcast(c);
+	int rc;
+
+	cond_touch(c);
+	rc = pthread_cond_broadcast(c);
 
 	if (rc != 0)
 		posix_error(rc, "Pthread_cond_broadcast");

@@ -118,16 +118,29 @@ static char *checks_of(json_t *fail, json_t *pass)
 	return list;
 }
 
-/* The reference with the row's patch applied, in dir/<lab>/. */
+/* What the row's entry is called: its patch, or its folder of files. */
+static const char *entry_name(const struct row *r)
+{
+	json_t *p = json_object_get(r->mutant, "patch");
+	return json_string_value(p ? p : json_object_get(r->mutant, "files"));
+}
+
+/* The row's submission in dir/<lab>/: the reference with its "patch"
+ * applied, or, for a whole-file submission (a blind one, kept as written),
+ * the files of its "files" folder over the reference's. */
 static bool stage_patched(const struct row *r, const char *dir)
 {
 	const char *patch = json_string_value(json_object_get(r->mutant, "patch"));
-	char *cmd = xasprintf("mkdir -p %s/%s && cp solutions/%s/*.c %s/%s/ && "
-	                      "patch -s -d %s/%s < solutions/%s/%s", dir, r->lab, r->lab, dir,
-	                      r->lab, dir, r->lab, r->lab, patch);
+	const char *files = json_string_value(json_object_get(r->mutant, "files"));
+	char *cmd = patch ? xasprintf("mkdir -p %s/%s && cp solutions/%s/*.c %s/%s/ && "
+	                              "patch -s -d %s/%s < solutions/%s/%s", dir, r->lab, r->lab,
+	                              dir, r->lab, dir, r->lab, r->lab, patch)
+	                  : xasprintf("mkdir -p %s/%s && cp solutions/%s/*.c %s/%s/ && "
+	                              "cp solutions/%s/%s/*.c %s/%s/", dir, r->lab, r->lab, dir,
+	                              r->lab, r->lab, files ? files : "(none)", dir, r->lab);
 	bool ok = system(cmd) == 0;
 	if (!ok)
-		fprintf(stderr, "selftest: %s does not apply: %s\n", patch, cmd);
+		fprintf(stderr, "selftest: %s does not apply: %s\n", patch ? patch : files, cmd);
 	free(cmd);
 	return ok;
 }
@@ -221,7 +234,7 @@ START_TEST(test_selftest_variant_accepted)
 	int code = table_result("", r->name, &res);
 	assert_rows(res, r->lab, json_object_get(r->mutant, "must_pass"), "passed");
 	ck_assert_msg(code == 0, "variant %s: grader exit %d, not full marks",
-	              json_string_value(json_object_get(r->mutant, "patch")), code);
+	              entry_name(r), code);
 	json_decref(res);
 }
 END_TEST
@@ -235,7 +248,7 @@ START_TEST(test_selftest_mutant_caught)
 	assert_rows(res, r->lab, must_fail, "failed");
 	assert_rows(res, r->lab, must_pass, "passed");
 	ck_assert_msg(code == 1, "mutant %s: grader exit %d, not 1",
-	              json_string_value(json_object_get(r->mutant, "patch")), code);
+	              entry_name(r), code);
 	json_decref(res);
 }
 
