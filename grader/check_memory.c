@@ -6,6 +6,10 @@
  * verdict comes from the sanitizers' own log files only (san_read.c reads
  * them): a test assertion that fails is the unit check's business.
  *
+ * Leaks: LeakSanitizer looks at the exit of the test program and of each
+ * test process, when the spec's "leaks" is not "ignore" (SPEC.md); only
+ * blocks a student line allocated count (san_leaks.c).
+ *
  * Memory: ASan reserves terabytes of shadow and cannot start under
  * RLIMIT_AS, so the run has none. hard_rss_limit_mb bounds the runner only
  * (its watcher thread does not survive fork); mmap_limit_mb, a counter in
@@ -97,15 +101,62 @@ static char *hint_of(struct lab_ctx *ctx, json_t *check, bool hang)
 	return h ? xasprintf("\nHint: %s", h) : xstrdup("");
 }
 
+/* What leaks cost (the spec's "leaks"): a failed check, a word on a pass,
+ * or nothing, not even a look. */
+enum leaks { LEAKS_FAIL, LEAKS_WARN, LEAKS_IGNORE, LEAKS_BAD };
+
+static enum leaks leaks_of(json_t *check)
+{
+	static const char *const names[] = { "fail", "warn", "ignore" };
+	const char *v = spec_str(check, "leaks", "warn");
+	for (int i = 0; i < LEAKS_BAD; i++)
+		if (strcmp(v, names[i]) == 0)
+			return (enum leaks)i;
+	return LEAKS_BAD;
+}
+
+#define LEAK_HINT "Python frees an object once nothing refers to it any more; C never " \
+	"does: each block from malloc or calloc needs one free() once its last user is done " \
+	"with it. Follow each block named above to where it is last used, on every path " \
+	"(a block replaced, a structure taken apart, an early return), and free it there."
+
+/* The row of a run that found nothing against the student; leaks as the
+ * spec says (leaks: what LeakSanitizer found, or NULL). */
+static void pass(struct result *row, enum leaks mode, bool looked, bool leak_broken,
+                 const char *leaks)
+{
+	const char *clean = "AddressSanitizer and UndefinedBehaviorSanitizer found no memory "
+	                    "errors or undefined behaviour in your code.";
+	if (mode == LEAKS_IGNORE)
+		row_set(row, V_PASS, xstrdup(clean));
+	else if (!looked || leak_broken)
+		row_set(row, V_PASS, xasprintf("%s\nLeaks were not looked for: LeakSanitizer %s.",
+		        clean, looked ? "failed by itself (see the raw report, RAW=1)" : "must stop "
+		        "the tests' threads with ptrace, which the sandbox allows only under bubblewrap, "
+		        "missing here"));
+	else if (leaks)
+		row_set(row, V_PASS, xasprintf("%s\nLeakSanitizer found blocks your code never freed, "
+		        "which this lab does not grade:\n%s", clean, leaks));
+	else
+		row_set(row, V_PASS, xstrdup("AddressSanitizer, UndefinedBehaviorSanitizer and "
+		        "LeakSanitizer found no memory errors, undefined behaviour or leaks in your "
+		        "code."));
+	row->figures = mode != LEAKS_IGNORE && (!looked || leak_broken || leaks); /* shown on a pass */
+}
+
 /* The verdict, from the logs first and then from how the run ended. */
 static void judge(struct lab_ctx *ctx, json_t *check, struct result *row,
-                  const struct sbx_result *r, const struct san_tally *t, const char *xml)
+                  const struct sbx_result *r, const struct san_tally *t, const char *xml,
+                  bool looked)
 {
+	enum leaks mode = leaks_of(check);
 	int timeouts = count_in_file(xml, "Test timeout expired");
 	char *early = xasprintf("Early exit with return value %d", SAN_EXIT);
-	int reported = count_in_file(xml, early) + (r->exit_code == SAN_EXIT);
+	/* A test that leaked ends with the sanitizers' code too, its report in its log. */
+	int unexplained = count_in_file(xml, early) + (r->exit_code == SAN_EXIT) - t->leak_procs;
 	bool hang = r->timed_out || timeouts > 0;
 	char *hint = hint_of(ctx, check, hang && !t->found);
+	char *leaks = san_leak_summary(t);
 	free(early);
 	if (t->broken && !t->found)
 		row_set(row, V_ERROR, xstrdup("A sanitizer failed by itself (\"Sanitizer has "
@@ -113,9 +164,15 @@ static void judge(struct lab_ctx *ctx, json_t *check, struct result *row,
 		        "report (RAW=1). This is the grader's fault, not yours."));
 	else if (t->found > 0) /* the summary ends its last line */
 		row_set(row, V_FAIL, xasprintf("AddressSanitizer and UndefinedBehaviorSanitizer found "
-		        "%d error%s in your code%s:\n%s%s", t->found, t->found == 1 ? "" : "s",
+		        "%d error%s in your code%s:\n%s%s%s%s%s", t->found, t->found == 1 ? "" : "s",
 		        t->found > t->shown ? " (the first distinct ones below)" : "", t->summary,
-		        hint[0] ? hint + 1 : ""));
+		        leaks ? "LeakSanitizer also found blocks your code never freed" : "",
+		        leaks ? (mode == LEAKS_FAIL ? ":\n" : ", which this lab does not grade:\n") : "",
+		        leaks ? leaks : "", hint[0] ? hint + 1 : ""));
+	else if (leaks && mode == LEAKS_FAIL)
+		row_set(row, V_FAIL, xasprintf("LeakSanitizer found blocks your code allocated and "
+		        "never freed (in this lab a leak fails the memory check):\n%sHint: " LEAK_HINT,
+		        leaks));
 	else if (r->timed_out)
 		row_set(row, V_FAIL, xasprintf("The tests did not finish in time under the "
 		        "sanitizers, so your code could not be checked to the end: %s%s",
@@ -134,7 +191,7 @@ static void judge(struct lab_ctx *ctx, json_t *check, struct result *row,
 		        "none reaching your files: the first, %s, was most likely caused by what your "
 		        "code handed it. See the raw report (RAW=1).%s", t->other,
 		        t->other == 1 ? "" : "s", t->first_other, hint));
-	else if (reported > 0)
+	else if (unexplained > 0)
 		row_set(row, V_FAIL, xasprintf("A test process ended with the sanitizers' exit code "
 		        "(%d), but no report of theirs was found: did your code close or remove "
 		        "their log, or exit with that code itself?%s", SAN_EXIT, hint));
@@ -142,14 +199,22 @@ static void judge(struct lab_ctx *ctx, json_t *check, struct result *row,
 		row_set(row, V_FAIL, xasprintf("The test program %s before the tests ended, so your "
 		        "code could not be checked to the end.%s", r->flooded ? "printed so much that "
 		        "the grader stopped it" : "was killed by a signal", hint));
+	else if (t->leak_broken && mode == LEAKS_FAIL)
+		row_set(row, V_ERROR, xstrdup("LeakSanitizer failed by itself (\"LeakSanitizer has "
+		        "encountered a fatal error\"), so leaks, which this lab grades, could not be "
+		        "looked for: see the raw report (RAW=1). This is the grader's fault, not yours."));
 	else
-		row_set(row, V_PASS, xstrdup("AddressSanitizer and UndefinedBehaviorSanitizer found no "
-		        "memory errors or undefined behaviour in your code."));
+		pass(row, mode, looked, t->leak_broken, leaks);
+	free(leaks);
 	free(hint);
 }
 
 static void run_asan(struct lab_ctx *ctx, json_t *check, struct result *row)
 {
+	/* LeakSanitizer stops every thread with ptrace before it looks, at the
+	 * exit of the test program and of each test process: the sandbox must
+	 * let the run trace its own processes, which only bwrap makes safe. */
+	bool looked = leaks_of(check) != LEAKS_IGNORE && sbx_can_trace_own();
 	const char *program = spec_str(check, "program", "");
 	long mb = (long)spec_num(check, "mem_mb", MEMORY_MB);
 	long seed = ctx->opt->seed >= 0 ? ctx->opt->seed : 1;
@@ -159,11 +224,9 @@ static void run_asan(struct lab_ctx *ctx, json_t *check, struct result *row)
 		xasprintf("CK_DEFAULT_TIMEOUT=%g", spec_num(check, "test_timeout_s", 10)),
 		xstrdup("CK_TIMEOUT_MULTIPLIER=1"), xasprintf("CK_XML_LOG_FILE_NAME=%s", xml),
 		xstrdup("CK_VERBOSITY=silent"),
-		/* No leak check: LeakSanitizer stops the world with ptrace, which
-		 * the sandbox denies ("LeakSanitizer has encountered a fatal error"). */
-		xasprintf("ASAN_OPTIONS=exitcode=%d:log_path=%s/asan:halt_on_error=1:detect_leaks=0:"
+		xasprintf("ASAN_OPTIONS=exitcode=%d:log_path=%s/asan:halt_on_error=1:detect_leaks=%d:"
 		          "hard_rss_limit_mb=%ld:mmap_limit_mb=%ld:color=never", SAN_EXIT,
-		          ctx->scratch, mb, mb),
+		          ctx->scratch, looked, mb, mb),
 		xasprintf("UBSAN_OPTIONS=exitcode=%d:log_path=%s/asan:halt_on_error=1:"
 		          "print_stacktrace=1:color=never", SAN_EXIT, ctx->scratch),
 		NULL };
@@ -173,7 +236,9 @@ static void run_asan(struct lab_ctx *ctx, json_t *check, struct result *row)
 	struct san_tally t = { 0 };
 	ctx->mem_mb = -1; /* ASan cannot start under RLIMIT_AS: its limits are the options */
 	ctx->stuck_s = 0.6 * spec_num(check, "test_timeout_s", 10);
+	ctx->trace_own = looked;
 	int rc = lab_run(ctx, argv, env, spec_num(check, "timeout_s", 60), &r);
+	ctx->trace_own = false;
 	ctx->stuck_s = 0;
 	ctx->mem_mb = 0;
 	if (rc < 0) {
@@ -181,7 +246,7 @@ static void run_asan(struct lab_ctx *ctx, json_t *check, struct result *row)
 		                                r.output ? r.output : ""));
 	} else {
 		read_logs(ctx, &t, &row->raw);
-		judge(ctx, check, row, &r, &t, xml);
+		judge(ctx, check, row, &r, &t, xml, looked);
 	}
 	san_tally_free(&t);
 	for (char **e = env; *e; e++)
@@ -195,6 +260,11 @@ void check_memory(struct lab_ctx *ctx, json_t *check, struct result *rows, size_
 {
 	struct sbx_result b = { 0 };
 	(void)n;
+	if (leaks_of(check) == LEAKS_BAD) {
+		row_set(rows, V_ERROR, xasprintf("The lab's spec is wrong: \"leaks\" must be \"fail\", "
+		        "\"warn\" or \"ignore\", not \"%s\".", spec_str(check, "leaks", "")));
+		return;
+	}
 	int rc = build_asan(ctx, spec_str(check, "program", ""), &b);
 	if (rc < 0) {
 		row_set(rows, V_ERROR, xasprintf("Could not run the sanitizer build: %s",

@@ -30,6 +30,8 @@ struct report {
 	struct frame st[SEC_COUNT][FRAMES_MAX];
 	int n[SEC_COUNT];
 	enum section sec;
+	enum { NOT_A_LEAK, LEAK_DIRECT, LEAK_INDIRECT } leak; /* LeakSanitizer's records */
+	long bytes, blocks; /* a leak record's */
 };
 
 /* Where the lab's files live, and which of them are the student's. */
@@ -49,5 +51,12 @@ const char *san_short_path(const struct san_place *pl, const char *path);
 char *san_frame_words(const struct san_place *pl, const struct frame *f);
 /* The Check test a report came from (START_TEST(name) makes name_fn), or NULL. */
 char *san_test_name(const struct san_place *pl, const struct report *r);
+
+/* san_leaks.c: a finished leak record of one log is kept by the line that
+ * allocated its blocks; san_leak_end_log, after the log's last line, adds
+ * the log's records to the tally's sites. */
+void san_leak_add(const struct san_place *pl, const struct report *r, struct san_tally *t);
+void san_leak_end_log(struct san_tally *t);
+void san_leaks_free(struct san_leaks *l);
 
 #endif /* SAN_H */

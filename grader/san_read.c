@@ -2,7 +2,7 @@
  * AddressSanitizer or UndefinedBehaviorSanitizer read as text (they write no
  * XML) and shown from the student's side, like the races check: the kind, the
  * first frame in a student file, the thread, and where the memory was
- * allocated and freed. */
+ * allocated and freed. LeakSanitizer's records go to san_leaks.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -416,6 +416,10 @@ static void tally_report(const struct san_place *pl, struct report *r, struct sa
 	if (!r->open)
 		return;
 	r->open = false;
+	if (r->leak) {
+		san_leak_add(pl, r, t);
+		return;
+	}
 	if (r->budget) {
 		t->budget = true;
 		return;
@@ -452,14 +456,39 @@ static void start_report(const struct san_place *pl, struct report *r, struct sa
 	r->open = true;
 }
 
+/* "Direct leak of 2080 byte(s) in 130 object(s) allocated from:" starts a
+ * leak record, its stack to come. */
+static bool take_leak_headline(struct report *r, const char *p)
+{
+	char how[16];
+	long bytes, blocks;
+	if (sscanf(p, "%15s leak of %ld byte(s) in %ld object(s)", how, &bytes, &blocks) != 3 ||
+	    (strcmp(how, "Direct") != 0 && strcmp(how, "Indirect") != 0))
+		return false;
+	r->leak = strcmp(how, "Direct") == 0 ? LEAK_DIRECT : LEAK_INDIRECT;
+	r->bytes = bytes;
+	r->blocks = blocks;
+	r->sec = SEC_ALLOC;
+	return true;
+}
+
 static void read_line(const struct san_place *pl, struct report *r, struct san_tally *t,
                       const char *line, size_t len)
 {
 	const char *p = skip_pid(line);
 	len -= p - line;
 	struct frame f;
-	if (memmem(p, len, "Sanitizer has encountered a fatal error", 39)) {
+	if (memmem(p, len, "LeakSanitizer has encountered a fatal error", 43)) {
+		t->leak_broken = true; /* it could not stop the threads: the sandbox, not the code */
+	} else if (memmem(p, len, "Sanitizer has encountered a fatal error", 39)) {
 		t->broken = true; /* the tool, not the code under test */
+	} else if (strncmp(p, "ERROR: LeakSanitizer:", 21) == 0) {
+		tally_report(pl, r, t);
+		t->leak_procs++; /* its one report at exit: the process ends with SAN_EXIT */
+	} else if (strncmp(p, "Direct leak of ", 15) == 0 || strncmp(p, "Indirect leak of ", 17) == 0) {
+		start_report(pl, r, t);
+		if (!take_leak_headline(r, p))
+			r->open = false; /* a line cut short: nothing to go by */
 	} else if (memmem(p, len, "mmap_limit_mb", 13) || memmem(p, len, "hard rss limit", 14)) {
 		tally_report(pl, r, t);
 		t->budget = true; /* a bare RAW_CHECK line, or the RSS watcher's */
@@ -509,6 +538,7 @@ void san_read(const char *log, const char *labdir, const char *scratch, json_t *
 	}
 	if (r)
 		tally_report(&pl, r, t);
+	san_leak_end_log(t);
 	free(r);
 }
 
@@ -517,5 +547,6 @@ void san_tally_free(struct san_tally *t)
 	free(t->summary);
 	free(t->seen);
 	free(t->first_other);
+	san_leaks_free(t->leaks);
 	memset(t, 0, sizeof *t);
 }
