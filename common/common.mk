@@ -37,8 +37,11 @@ LDLIBS  := -lm
 
 COMMON_SRC := $(COMMON_DIR)/errors.c $(COMMON_DIR)/clock.c $(COMMON_DIR)/work.c \
               $(COMMON_DIR)/chaos.c $(COMMON_DIR)/trace.c $(COMMON_DIR)/run.c
-# A coverage build also flushes its counts at _exit (common/coverage/).
+# A coverage build also flushes its counts at _exit (common/coverage/); the
+# memory check's build looks for leaks in the tests' own processes only
+# (common/asan/).
 COMMON_SRC += $(if $(filter coverage,$(BUILD_KIND)),$(COMMON_DIR)/coverage/gcov_flush.c)
+COMMON_SRC += $(if $(filter asan,$(BUILD_KIND)),$(COMMON_DIR)/asan/leak_scope.c)
 COMMON_OBJ := $(patsubst $(COMMON_DIR)/%.c,$(OUT)/common/%.o,$(COMMON_SRC))
 STUDENT_OBJ := $(patsubst %.c,$(OUT)/%.o,$(STUDENT))
 HARNESS_OBJ := $(patsubst %.c,$(OUT)/%.o,$(HARNESS))
@@ -239,10 +242,12 @@ tsan/%:
 # (make asan/check_tasks): the memory check. The same warnings as every build;
 # -O1 keeps the stacks close to the source. Both runtimes are linked in
 # statically: with gcc's shared libubsan beside libasan, UBSan ignores
-# log_path= and writes its reports to the program's stderr.
+# log_path= and writes its reports to the program's stderr. LeakSanitizer
+# looks at the exit of the program and of each test, not of the processes
+# a test's code forks (common/asan/leak_scope.c).
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -g -O1
 asan/%:
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan EXTRA_CFLAGS="$(ASAN_FLAGS)" \
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan BUILD_KIND=asan EXTRA_CFLAGS="$(ASAN_FLAGS)" \
 	  EXTRA_LDFLAGS="-fsanitize=address,undefined -static-libasan -static-libubsan" \
 	  $(BUILD)/asan/labs/$(LAB)/$*
 

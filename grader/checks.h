@@ -85,7 +85,8 @@ void races_tsan(struct lab_ctx *ctx, json_t *check, struct result *row);
 /* The memory check's reader of sanitizer logs (ASan, UBSan, LeakSanitizer):
  * one log's reports are added to the tally, each shown from the student's
  * side. labdir and scratch are the paths the log names; files the student
- * files of the spec. */
+ * files of the spec. A log is one process's: san_read takes each whole. */
+struct san_leaks;
 struct san_tally {
 	int found;          /* distinct reports reaching a student file */
 	int reports;        /* every report reaching one, repeats included */
@@ -96,10 +97,19 @@ struct san_tally {
 	char *first_other;  /* the first of those, in a line */
 	bool budget;        /* a process ran out of its memory budget */
 	bool broken;        /* a sanitizer failed by itself */
+	struct san_leaks *leaks; /* LeakSanitizer's records, by the line that allocated */
+	int leaks_found;    /* distinct lines of student files whose blocks nothing freed */
+	int leak_other;     /* leaks of blocks no student line allocated: never counted */
+	int leak_procs;     /* processes whose log held a leak report (each exited with it) */
+	bool leak_broken;   /* LeakSanitizer failed by itself (ptrace refused) */
 };
 void san_read(const char *log, const char *labdir, const char *scratch, json_t *files,
               struct san_tally *t);
 void san_tally_free(struct san_tally *t);
+/* The leaks of student lines, for the student: "12 blocks (768 bytes)
+ * allocated at pipeline.c:88 in run_pipeline were never freed", the first
+ * few, and what was lost with them; NULL when leaks_found is 0. */
+char *san_leak_summary(const struct san_tally *t);
 /* The races check's reader of Helgrind's reports: every hg.<pid>.xml in dir.
  * Each error reaching a student file counts in errors and is shown from the
  * student's side, the first few distinct ones in summary (shown counts

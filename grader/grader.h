@@ -91,6 +91,7 @@ struct lab_ctx {
 	char *outdir;            /* scratch/build/labs/<lab>: built programs */
 	double stuck_s;          /* lab_run diagnoses a test still running after this (0 = off) */
 	long mem_mb;             /* lab_run's address-space limit: 0 = the spec's, < 0 = none */
+	bool trace_own;          /* lab_run lets the run's processes ptrace each other (sandbox.h) */
 	bool hung;               /* a check of this lab saw a hang: lab_run cuts later deadlines */
 	int hidden_stage;        /* the hidden checks' own scratch: see check_hidden in lab.c */
 	struct results *rs;

@@ -416,7 +416,7 @@ int lab_run(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
 		.hidden = hidden, .timeout_s = lab_deadline(ctx, timeout_s),
 		.mem_mb = ctx->mem_mb ? ctx->mem_mb : (long)spec_num(ctx->spec, "mem_mb", 0),
 		.student_files = names, .lab_dir = ctx->labdir, .diagnose = true,
-		.stuck_s = ctx->stuck_s,
+		.stuck_s = ctx->stuck_s, .trace_own = ctx->trace_own,
 	};
 	progress_run(o.timeout_s); /* a terminal's status line counts down its deadline */
 	int rc = sbx_run(&o, r);

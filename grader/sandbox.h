@@ -9,6 +9,8 @@
  *   sbx_set_worker(k)   in a task graded beside others (scheduler.h): run student
  *                       code as uid SBX_WORKER_UID_BASE + k, not `nobody`.
  *   sbx_worker_uids()   a clause for the report saying so ("" unless root).
+ *   sbx_can_trace_own() whether a run may be let ptrace its own processes
+ *                       (bwrap's pid namespace keeps every other one out of reach).
  *   sbx_run(o, r)       runs o->argv; 0 = it ran (whatever the outcome),
  *                       -1 = the grader could not run it (r->output says why).
  *   sbx_result_free(r)  frees what sbx_run put in r.
@@ -71,6 +73,9 @@ struct sbx_opts {
 	double stuck_s;           /* 0 = off; else a forked process (see below) still running
 	                             after stuck_s is diagnosed once, not killed, into stuck */
 	const char *const *hidden; /* folders shown empty under bwrap (solutions/...); may be NULL */
+	bool trace_own;           /* the run's processes may ptrace each other (LeakSanitizer
+	                             stops the world with it); granted only where
+	                             sbx_can_trace_own(), never of pid 1, never PTRACE_TRACEME */
 };
 
 struct sbx_result {
@@ -100,6 +105,7 @@ const char *sbx_worker_uids(void);
 
 void sbx_init(void);
 const char *sbx_protections(void);
+bool sbx_can_trace_own(void);
 int sbx_run(const struct sbx_opts *o, struct sbx_result *r);
 void sbx_result_free(struct sbx_result *r);
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -107,16 +108,28 @@ static void reset_signals(void)
  * namespace's init, which runs as the same user, and hang the run for good.
  * A classic BPF filter: ptrace fails with EPERM, every other call is allowed;
  * a call from another architecture's table is refused outright. gdb's own
- * attach comes from outside the sandbox and is not filtered. */
+ * attach comes from outside the sandbox and is not filtered.
+ *
+ * A run that traces its own processes (run->trace_own: LeakSanitizer stops
+ * every thread of a process with ptrace before it looks for leaks) may
+ * ptrace any pid but 1, the init, and never PTRACE_TRACEME (which would make
+ * that init a tracer). Only the low 32 bits of an argument count: the
+ * kernel reads the pid as a pid_t. */
 #if defined(__x86_64__)
 #define SBX_AUDIT_ARCH AUDIT_ARCH_X86_64
 #elif defined(__aarch64__)
 #define SBX_AUDIT_ARCH AUDIT_ARCH_AARCH64
 #endif
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define ARG_LOW(i) (offsetof(struct seccomp_data, args[i]) + 4)
+#else
+#define ARG_LOW(i) offsetof(struct seccomp_data, args[i])
+#endif
 
-static int deny_ptrace(void)
+static int deny_ptrace(bool own)
 {
 #ifndef SBX_AUDIT_ARCH
+	(void)own;
 	return 0; /* an architecture this filter was not written for: no filter */
 #else
 	struct sock_filter code[] = {
@@ -124,7 +137,12 @@ static int deny_ptrace(void)
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SBX_AUDIT_ARCH, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ptrace, 0, 1),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ptrace, 0, 6),       /* else: allow */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW(0)),                /* the request */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PTRACE_TRACEME, 3, 0),     /* deny */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW(1)),                /* the pid */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 1, 0),                  /* init: deny */
+		BPF_STMT(BPF_RET | BPF_K, own ? SECCOMP_RET_ALLOW : SECCOMP_RET_ERRNO | EPERM),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
@@ -157,7 +175,7 @@ static __attribute__((noreturn)) void child(const struct run *run, int out_w, in
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0); /* lets gdb attach under Yama */
 	f.step = ST_LIMITS;
-	if (deny_ptrace() < 0)
+	if (deny_ptrace(run->trace_own) < 0)
 		goto fail;
 	f.step = ST_CWD;
 	if (chdir(run->cwd) < 0)

@@ -37,6 +37,7 @@ struct run {
 	char *const *env;
 	const char *cwd;
 	long cpu_s, mem_mb, nproc;
+	bool trace_own;           /* o->trace_own, granted: bwrap's pid namespace is there */
 	char *cg;                 /* this run's cgroup folder, or NULL */
 	char *cg_procs;           /* its cgroup.procs */
 	struct sbx_result *r;

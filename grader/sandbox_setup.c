@@ -174,6 +174,7 @@ int sbx_prepare(struct run *run, bool use_bwrap, char **why)
 	run->cpu_s = o->cpu_s > 0 ? o->cpu_s
 	             : (long)ceil((o->timeout_s + 10) * (ncpu > 2 ? ncpu : 2));
 	run->mem_mb = o->mem_mb != 0 ? o->mem_mb : 4096;
+	run->trace_own = o->trace_own && use_bwrap;
 	run->nproc = sbx_count_tasks(S.drop ? S.uid : getuid()) + procs;
 	if ((run->cg = make_cgroup(procs)))
 		run->cg_procs = xasprintf("%s/cgroup.procs", run->cg);
@@ -203,6 +204,13 @@ bool sbx_use_bwrap(void)
 	if (!S.ready) /* never run student code as root unprotected */
 		sbx_init();
 	return S.bwrap != NULL;
+}
+
+/* Without a pid namespace of its own, a process allowed to ptrace could
+ * reach every process of its uid on the machine. */
+bool sbx_can_trace_own(void)
+{
+	return sbx_use_bwrap();
 }
 
 /* ---- once at start ---- */
@@ -294,13 +302,14 @@ void sbx_init(void)
 	S.bwrap = probe_bwrap(why, sizeof why);
 	snprintf(S.line, sizeof S.line,
 	         "sandbox: %s%s%s; runs as %s; process limit by RLIMIT_NPROC%s; rlimits on CPU, "
-	         "address space, file size (%ld MiB), open files (%d), no core dumps; no ptrace; own session; "
+	         "address space, file size (%ld MiB), open files (%d), no core dumps; no ptrace%s; own session; "
 	         "stdin /dev/null; wall deadline; output cap; leftover processes killed%s",
 	         S.bwrap ? "bubblewrap (read-only filesystem but the scratch folder, private /tmp, "
 	                   "no network, own pid and ipc namespaces)" : "NO bubblewrap (",
 	         S.bwrap ? "" : why, S.bwrap ? "" : "): the filesystem and network are not isolated",
 	         S.drop ? "uid nobody, not root" : "the grader's own user",
 	         S.cg_parent[0] ? " and a pids cgroup" : "", SBX_FSIZE_BYTES >> 20, SBX_NOFILE_MAX,
+	         S.bwrap ? " (but among a leak check's own processes, never of the sandbox's init)" : "",
 	         S.subreaper ? "" : " (no subreaper: orphans may escape)");
 }
 

@@ -2,8 +2,12 @@
  * real check wrote (grader/tests/fixtures/memory/, the scratch folder's path
  * replaced by @SCRATCH@): each report must come out from the student's side,
  * with the kind, the student's frame, the thread and the allocation and free
- * sites, and nothing of the lab's own code may count against the student. */
+ * sites, and nothing of the lab's own code may count against the student:
+ * a leak counts only when a student line allocated the blocks. Last, a real
+ * run: LeakSanitizer looks in the program and its tests, never in what a
+ * test forks (common/asan/leak_scope.c). */
 #include <check.h>
+#include <glob.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,15 +25,24 @@ static struct san_tally t;
 
 /* The lab's files the logs name by relative paths must exist: the reader
  * tells the lab's frames from glibc's by them. */
+static void use_lab(const char *lab, const char *student, const char *test)
+{
+	free(labdir);
+	json_decref(files);
+	labdir = xasprintf("%s/labs/%s", scratch, lab);
+	char *cmd = xasprintf("mkdir -p %s/tests && touch %s/%s %s/tests/%s", labdir, labdir,
+	                      student, labdir, test);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	files = json_pack("[s]", student);
+}
+
 static void setup(void)
 {
 	ck_assert_ptr_nonnull(mkdtemp(scratch));
-	labdir = xasprintf("%s/labs/01-stdout-race", scratch);
-	char *cmd = xasprintf("mkdir -p %s/tests && touch %s/tasks.c %s/tests/check_tasks.c",
-	                      labdir, labdir, labdir);
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
-	files = json_pack("[s]", "tasks.c");
+	labdir = NULL;
+	files = NULL;
+	use_lab("01-stdout-race", "tasks.c", "check_tasks.c");
 	memset(&t, 0, sizeof t);
 }
 
@@ -42,6 +55,21 @@ static void teardown(void)
 	free(labdir);
 	json_decref(files);
 	san_tally_free(&t);
+}
+
+static char *leak_summary(void)
+{
+	static char *last;
+	free(last);
+	last = san_leak_summary(&t);
+	return last;
+}
+
+static void assert_leaks_say(const char *what)
+{
+	char *s = leak_summary();
+	ck_assert_msg(s && strstr(s, what), "the leaks do not say \"%s\":\n%s", what,
+	              s ? s : "(nothing)");
 }
 
 /* A fixture with @SCRATCH@ made this test's scratch folder. */
@@ -202,6 +230,100 @@ START_TEST(test_memory_truncated_log)
 }
 END_TEST
 
+/* One line of tasks.c leaking in two tests, on the test's thread and on
+ * worker threads: one place, blocks and bytes added up, with the student
+ * line that called it; no test counts as an error. */
+START_TEST(test_memory_leak_from_a_student_line)
+{
+	read_fixture("lsan-leak-test.log");
+	read_fixture("lsan-leak-thread.log");
+	ck_assert_int_eq(t.leaks_found, 1);
+	ck_assert_int_eq(t.leak_procs, 2);
+	ck_assert_int_eq(t.found + t.other + t.leak_other, 0);
+	assert_leaks_say("386 blocks (7554 bytes) allocated at tasks.c:101 in board_say were never "
+	                 "freed\n");
+	assert_leaks_say("  board_say was called from task_run (tasks.c:114)\n");
+	assert_leaks_say("  in 2 tests, test_tasks_say_whole_line among them\n");
+	ck_assert_ptr_null(strstr(leak_summary(), scratch));
+	ck_assert_ptr_null(strstr(leak_summary(), "errors.c"));
+}
+END_TEST
+
+/* A chunk lost with its rows: the rows, pointed to only by the chunk, are
+ * lost with it and said so, never counted by themselves. */
+START_TEST(test_memory_leak_indirect_lost_with_it)
+{
+	use_lab("03-producer-consumer", "pipeline.c", "check_pipeline.c");
+	read_fixture("lsan-leak-indirect.log");
+	ck_assert_int_eq(t.leaks_found, 1);
+	assert_leaks_say("130 blocks (2080 bytes) allocated at pipeline.c:31 in chunk_cut were never "
+	                 "freed\n"
+	                 "  chunk_cut was called from pipeline_run (pipeline.c:93)\n"
+	                 "  during the test test_pipeline_matches_sequential\n"
+	                 "Lost with them (reachable only through blocks never freed):\n"
+	                 "  130 blocks (13816 bytes) allocated at pipeline.c:35 in chunk_cut\n");
+}
+END_TEST
+
+/* The test's own blocks, one of them holding a board from board_new: the
+ * test lost them, and the board with them; nothing is the student's. */
+START_TEST(test_memory_leak_only_from_the_harness)
+{
+	read_fixture("lsan-leak-harness.log");
+	ck_assert_int_eq(t.leaks_found, 0);
+	ck_assert_int_eq(t.leak_other, 2);
+	ck_assert_int_eq(t.leak_procs, 1);
+	ck_assert_int_eq(t.found + t.other, 0);
+	ck_assert_ptr_null(leak_summary());
+}
+END_TEST
+
+/* Blocks glibc allocated for posix_spawn's file actions, never destroyed
+ * by procs.c: a library's, not a student line's. */
+START_TEST(test_memory_leak_in_a_library_call)
+{
+	use_lab("05-fork-vs-spawn", "procs.c", "check_spawn.c");
+	read_fixture("lsan-leak-library.log");
+	ck_assert_int_eq(t.leaks_found, 0);
+	ck_assert_int_eq(t.leak_other, 1);
+	ck_assert_ptr_null(leak_summary());
+}
+END_TEST
+
+/* A real run: the program, a child (a test) and a grandchild (what a test
+ * forks) each lose a block and end with exit(); only the first two report. */
+START_TEST(test_memory_leaks_looked_for_in_tests_only)
+{
+	char *prog = xasprintf("%s/fork_leaks", scratch);
+	char *cmd = xasprintf("cc -g -O1 -fsanitize=address -fno-omit-frame-pointer "
+	                      "-static-libasan -o %s %s/fork-leaks.c common/asan/leak_scope.c && "
+	                      "ASAN_OPTIONS=detect_leaks=1:log_path=%s/asan %s", prog, FIXTURES,
+	                      scratch, prog);
+	ck_assert_int_ne(system(cmd), -1);
+	char *pattern = xasprintf("%s/asan.*", scratch), *all = NULL;
+	glob_t g;
+	ck_assert_int_eq(glob(pattern, 0, NULL, &g), 0);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		FILE *f = fopen(g.gl_pathv[i], "r");
+		char line[512];
+		while (f && fgets(line, sizeof line, f))
+			if (strstr(line, "Direct leak of"))
+				strappend(&all, "%s", line);
+		if (f)
+			fclose(f);
+	}
+	ck_assert_int_eq(g.gl_pathc, 2);
+	ck_assert_msg(all && strstr(all, "Direct leak of 1 byte(s)") &&
+	              strstr(all, "Direct leak of 2 byte(s)") && !strstr(all, "3 byte(s)"),
+	              "leaks reported:\n%s", all ? all : "(none)");
+	globfree(&g);
+	free(all);
+	free(pattern);
+	free(cmd);
+	free(prog);
+}
+END_TEST
+
 START_TEST(test_memory_budget_and_broken_tool)
 {
 	san_read("(total_mmaped >> 20) < common_flags()->mmap_limit_mb\n", labdir, scratch, files, &t);
@@ -210,8 +332,11 @@ START_TEST(test_memory_budget_and_broken_tool)
 	san_read("==10==LeakSanitizer has encountered a fatal error.\n"
 	         "==10==HINT: LeakSanitizer does not work under ptrace (strace, gdb, etc)\n",
 	         labdir, scratch, files, &t);
+	ck_assert(t.leak_broken && !t.broken); /* leaks could not be looked for; the rest stands */
+	ck_assert_int_eq(t.found + t.other + t.leaks_found, 0);
+	san_read("==11==AddressSanitizer has encountered a fatal error.\n", labdir, scratch, files,
+	         &t);
 	ck_assert(t.broken);
-	ck_assert_int_eq(t.found + t.other, 0);
 }
 END_TEST
 
@@ -240,8 +365,13 @@ int main(void)
 	tcase_add_test(core, test_memory_repeats_count_once);
 	tcase_add_test(core, test_memory_lab_only_report_is_not_the_students);
 	tcase_add_test(core, test_memory_truncated_log);
+	tcase_add_test(core, test_memory_leak_from_a_student_line);
+	tcase_add_test(core, test_memory_leak_indirect_lost_with_it);
+	tcase_add_test(core, test_memory_leak_only_from_the_harness);
+	tcase_add_test(core, test_memory_leak_in_a_library_call);
+	tcase_add_test(core, test_memory_leaks_looked_for_in_tests_only);
 	tcase_add_test(core, test_memory_budget_and_broken_tool);
 	tcase_add_test(core, test_memory_nothing_in_a_clean_log);
 	suite_add_tcase(s, core);
-	return suite_passes(s, 11) ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_passes(s, 16) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

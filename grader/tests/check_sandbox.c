@@ -506,6 +506,29 @@ START_TEST(test_sandbox_hidden_folder_empty)
 }
 END_TEST
 
+/* ptrace is denied, but for a run that traces its own processes
+ * (LeakSanitizer), and only where bubblewrap gives it a pid namespace; the
+ * sandbox's init and PTRACE_TRACEME stay out of reach either way. */
+START_TEST(test_sandbox_ptrace_only_own_processes)
+{
+	char *argv[] = { fixture("ptrace"), NULL };
+	const char *const deny = "init:EPERM init64:EPERM traceme:EPERM\n";
+	for (int own = 0; own <= 1; own++) {
+		struct sbx_opts o = { .argv = argv, .scratch = scratch, .timeout_s = 10,
+		                      .trace_own = own };
+		struct sbx_result r;
+		ck_assert_int_eq(sbx_run(&o, &r), 0);
+		fprintf(stderr, "# ptrace, trace_own %d: %s", own, r.output);
+		ck_assert_int_eq(r.exit_code, 0);
+		ck_assert_msg(strstr(r.output, own && bwrap_on() ? "child:ok " : "child:EPERM "),
+		              "trace_own %d: %s", own, r.output);
+		ck_assert_msg(strstr(r.output, deny), "trace_own %d: %s", own, r.output);
+		ck_assert_int_eq(sbx_can_trace_own(), bwrap_on());
+		sbx_result_free(&r);
+	}
+}
+END_TEST
+
 /* ---- Stress ---- */
 
 static volatile bool ticking;
@@ -596,6 +619,7 @@ int main(void)
 		{ "Limits", test_sandbox_network_blocked },
 		{ "Limits", test_sandbox_setsid_daemon_killed },
 		{ "Limits", test_sandbox_hidden_folder_empty },
+		{ "Limits", test_sandbox_ptrace_only_own_processes },
 		{ "Stress", test_sandbox_fork_bomb_contained },
 		{ "Stress", test_sandbox_many_runs_leak_nothing },
 	};
