@@ -141,7 +141,7 @@ static void pass(struct result *row, enum leaks mode, bool looked, bool leak_bro
 		row_set(row, V_PASS, xstrdup("AddressSanitizer, UndefinedBehaviorSanitizer and "
 		        "LeakSanitizer found no memory errors, undefined behaviour or leaks in your "
 		        "code."));
-	row->figures = mode != LEAKS_IGNORE && (!looked || leak_broken || leaks); /* shown on a pass */
+	row->show_on_pass = mode != LEAKS_IGNORE && (!looked || leak_broken || leaks); /* shown on a pass */
 }
 
 /* The verdict, from the logs first and then from how the run ended. */
