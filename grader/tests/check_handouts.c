@@ -124,7 +124,7 @@ START_TEST(test_make_test_takes_lab_json_test_timeout)
 			char *want = xasprintf("CK_DEFAULT_TIMEOUT=%g ",
 			                       json_number_value(json_object_get(c, "test_timeout_s")));
 			FILE *p = popen(cmd, "r");
-			char out[8192] = "";
+			static char out[1 << 16]; /* -n lists the whole build first */
 			size_t len = fread(out, 1, sizeof out - 1, p);
 			out[len] = '\0';
 			pclose(p);
