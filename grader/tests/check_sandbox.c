@@ -383,13 +383,22 @@ START_TEST(test_sandbox_stuck_test_diagnosed_before_its_kill)
 	char *argv[] = { fixture("stuck"), NULL };
 	const char *files[] = { "stuck.c", NULL };
 	struct sbx_opts o = { .argv = argv, .scratch = scratch, .timeout_s = 20,
-	                      .student_files = files, .diagnose = true, .stuck_s = 2 };
+	                      .student_files = files, .lab_dir = fixtures, .diagnose = true,
+	                      .stuck_s = 2 };
 	struct sbx_result r;
 	ck_assert_int_eq(sbx_run(&o, &r), 0);
 	fprintf(stderr, "# stuck (%.1f s):\n%s", r.wall_s, r.stuck ? r.stuck : "(none)\n");
 	ck_assert_ptr_nonnull(r.stuck);
 	ck_assert_ptr_eq(strstr(r.stuck, SBX_STUCK_HEAD " after 2."), r.stuck);
 	ck_assert_ptr_null(strstr(r.stuck + 1, SBX_STUCK_HEAD)); /* the test only, once */
+	/* The block alone, with every function of the lab's files on its
+	 * stacks, outer ones (main) included: which test it ran shows there
+	 * even when the lines name only the helpers it called. */
+	ck_assert_int_eq(r.nblocks, 1);
+	ck_assert_str_eq(r.blocks[0].text, r.stuck);
+	ck_assert_msg(strstr(r.blocks[0].functions, " run_test ") &&
+	              strstr(r.blocks[0].functions, " relock ") &&
+	              strstr(r.blocks[0].functions, " main "), "%s", r.blocks[0].functions);
 	ck_assert_ptr_nonnull(strstr(r.stuck, "deadlock"));
 	ck_assert_ptr_nonnull(strstr(r.stuck, "every thread is blocked"));
 	ck_assert_ptr_nonnull(strstr(r.stuck, "pthread_mutex_lock, called from relock (stuck.c:20)"));
