@@ -1,19 +1,14 @@
 /* diagnose.c - says why a run hangs (it timed out, or a test is stuck): picks
- * the processes to look at, tells blocked threads from running ones, and
- * names the student's frames in each thread's backtrace (taken with gdb) so
- * the student knows where to look. */
+ * the processes to look at, watches their threads for 0.2 s, and tells from
+ * what they did and where gdb finds them which of them wait, which wake up
+ * and wait again, and which run; then names the student's frames of each
+ * thread (diagnose_gdb.c) so the student knows where to look. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include "grader.h"
 #include "sandbox_int.h"
@@ -21,6 +16,8 @@
 #define MAX_TARGETS 3
 #define MAX_LINES 12              /* thread lines in one diagnosis */
 #define GROWING_BYTES (4 << 20)   /* resident memory grown in 0.2 s: still at work */
+#define WATCH_MS 200              /* how long the threads are watched */
+#define BUSY_NS 20000000ull       /* CPU in WATCH_MS that is work, not waking up to wait */
 
 /* ---- which processes to look at, and are they blocked ---- */
 
@@ -54,23 +51,13 @@ static size_t pick_targets(const struct sbx_procs *ps, struct sbx_proc *out)
 static void sample_threads(const struct sbx_proc *procs, size_t n, struct sbx_procs *out)
 {
 	struct sbx_procs one = { 0 };
-	char dir[64];
 	out->n = 0;
 	for (size_t i = 0; i < n; i++) {
-		snprintf(dir, sizeof dir, "/proc/%d/task", procs[i].pid);
-		sbx_procs_read_dir(dir, &one);
+		sbx_threads_read(procs[i].pid, &one);
 		for (size_t j = 0; j < one.n; j++)
 			sbx_procs_push(out, &one.p[j]);
 	}
 	free(one.p);
-}
-
-static unsigned long long total_cpu(const struct sbx_procs *t)
-{
-	unsigned long long sum = 0;
-	for (size_t i = 0; i < t->n; i++)
-		sum += t->p[i].cpu;
-	return sum;
 }
 
 /* Resident memory of the processes, in bytes. */
@@ -89,20 +76,48 @@ static unsigned long long resident(const struct sbx_proc *procs, size_t n)
 	return sum;
 }
 
-static char thread_state(const struct sbx_procs *t, pid_t tid)
+static const struct sbx_proc *thread_in(const struct sbx_procs *t, pid_t tid)
 {
 	for (size_t i = 0; i < t->n; i++)
 		if (t->p[i].pid == tid)
-			return t->p[i].state;
-	return '?';
+			return &t->p[i];
+	return NULL;
+}
+
+/* Whether a thread did work while watched: it used the CPU, or it was
+ * runnable at both looks (waiting for a CPU on a busy machine). */
+static bool busy(const struct sbx_procs *before, const struct sbx_procs *after, pid_t tid)
+{
+	const struct sbx_proc *a = thread_in(before, tid), *b = thread_in(after, tid);
+	if (!a || !b)
+		return false;
+	return b->cpu_ns >= a->cpu_ns + BUSY_NS || (a->state == 'R' && b->state == 'R');
+}
+
+/* A call that sleeps until something happens: a thread found in one waits,
+ * whatever CPU it used meanwhile (waking up to look, then sleeping again). */
+static bool is_a_wait(const char *fn)
+{
+	static const char *const parts[] = { "futex", "lll_lock_wait", "sleep", "poll", "select",
+		"wait", "pause", "sigsuspend", "accept", "recv", "msgrcv", "semop", "flock", NULL };
+	static const char *const whole[] = { "read", "readv", "pread64", "write", "writev",
+		"pwrite64", "send", "sendto", "sendmsg", "connect", "open", "openat", NULL };
+	const char *name = sbx_api_name(fn);
+	for (size_t i = 0; parts[i]; i++)
+		if (strstr(name, parts[i]))
+			return true;
+	for (size_t i = 0; whole[i]; i++)
+		if (!strcmp(name, whole[i]))
+			return true;
+	return false;
 }
 
 /* ---- saying what each thread does ---- */
 
 /* What a thread does, without its number: "waits in X, called from f (f.c:9)". */
-static void doing(const struct sbx_thread *t, char state, bool plural, char *out, size_t len)
+static void doing(const struct sbx_thread *t, bool plural, char *out, size_t len)
 {
-	bool waits = state == 'S' || state == 'D';
+	bool waits = t->pace != SBX_RUNS;
 	const char *verb = waits ? (plural ? "wait in" : "waits in") : (plural ? "are in" : "is in");
 	bool harness = !t->has_mine && t->has_lab;
 	const struct sbx_frame *m = harness ? &t->lab : &t->mine;
@@ -125,8 +140,8 @@ static const char *tag(const struct sbx_thread *t)
 
 /* Who holds the mutex thread i waits for: "; the lock is held by thread 3
  * itself" or "; the lock is held by thread 2, which waits in ...". */
-static void holder_words(const struct sbx_thread *bt, size_t n, size_t i,
-                         const struct sbx_procs *threads, bool all_known, char *out, size_t len)
+static void holder_words(const struct sbx_thread *bt, size_t n, size_t i, bool all_known,
+                         char *out, size_t len)
 {
 	char what[400];
 	out[0] = 0;
@@ -142,7 +157,7 @@ static void holder_words(const struct sbx_thread *bt, size_t n, size_t i,
 				         bt[i].outer.fn, bt[i].outer.file, bt[i].outer.line);
 			return;
 		}
-		doing(&bt[j], thread_state(threads, bt[j].lwp), false, what, sizeof what);
+		doing(&bt[j], false, what, sizeof what);
 		snprintf(out, len, "; the lock is held by thread %d%s, which %s", bt[j].num, tag(&bt[j]),
 		         what);
 		return;
@@ -174,8 +189,7 @@ struct line_of {
 
 /* One line per thing threads do, main first ("threads 2-9, 12 wait in ..."),
  * so that among many the one thread doing something else stands out. */
-static int describe_threads(char **text, const struct sbx_thread *bt, size_t n,
-                            const struct sbx_procs *threads, int budget)
+static int describe_threads(char **text, const struct sbx_thread *bt, size_t n, int budget)
 {
 	bool *done = calloc(n + 1, 1), all_known = true;
 	int *nums = calloc(n + 1, sizeof *nums), lines = 0;
@@ -184,10 +198,9 @@ static int describe_threads(char **text, const struct sbx_thread *bt, size_t n,
 	for (size_t i = 0; i < n; i++)
 		all_known = all_known && bt[i].nstid;
 	for (size_t i = 0; l && i < n; i++) {
-		char state = thread_state(threads, bt[i].lwp);
-		doing(&bt[i], state, false, one, sizeof one);
-		doing(&bt[i], state, true, l[i].plural, sizeof l[i].plural);
-		holder_words(bt, n, i, threads, all_known, l[i].holder, sizeof l[i].holder);
+		doing(&bt[i], false, one, sizeof one);
+		doing(&bt[i], true, l[i].plural, sizeof l[i].plural);
+		holder_words(bt, n, i, all_known, l[i].holder, sizeof l[i].holder);
 		snprintf(l[i].key, sizeof l[i].key, "%s %s%s", tag(&bt[i]), one, l[i].holder);
 	}
 	/* gdb lists the newest thread first; students number threads from main. */
@@ -217,69 +230,138 @@ static int describe_threads(char **text, const struct sbx_thread *bt, size_t n,
 	return lines;
 }
 
-/* Appends the threads of one process; returns the lines added. Its lab
- * functions go into *functions. */
-static int describe_process(char **text, const struct sbx_proc *p, const struct sbx_diag_in *in,
-                            const struct sbx_procs *threads, int budget, double gdb_end,
-                            char **functions)
+/* ---- the diagnosis ---- */
+
+/* One process looked at: its threads as gdb saw them, or why not. */
+struct look {
+	const struct sbx_proc *p;
+	struct sbx_gdb g;
+	bool valgrind;
+};
+
+/* gdb's threads of each process, each told waiting, waking or running. */
+static void take_stacks(struct look *looks, size_t n, const struct sbx_diag_in *in,
+                        const struct sbx_procs *before, const struct sbx_procs *after)
 {
-	if (is_valgrind(p)) {
-		strappend(text, "  (it runs under Valgrind, so the threads' stacks are not shown: "
-		          "run it without Valgrind to see them)\n");
+	double gdb_end = in->gdb_s > 0 ? sbx_now() + in->gdb_s : 0; /* one deadline for all */
+	for (size_t i = 0; i < n; i++) {
+		looks[i].valgrind = is_valgrind(looks[i].p);
+		if (looks[i].valgrind)
+			continue;
+		sbx_gdb_take(looks[i].p->pid, in->student_files, in->lab_dir, gdb_end, &looks[i].g);
+		for (size_t j = 0; j < looks[i].g.n; j++) {
+			struct sbx_thread *t = &looks[i].g.t[j];
+			t->pace = !busy(before, after, t->lwp) ? SBX_WAITS :
+			          is_a_wait(t->inner.fn) ? SBX_WAKES : SBX_RUNS;
+		}
+	}
+}
+
+/* What the threads did, all told: the most active of them (waiting, then
+ * waking, then running), from gdb's threads, or from the thread states
+ * alone where gdb read no stack. The student's threads are told apart from
+ * the harness's: a harness that polls for a result is not a student's loop. */
+struct pace_of {
+	enum sbx_pace mine, all;
+	bool any_mine;
+};
+
+static void raise_pace(enum sbx_pace *to, enum sbx_pace p)
+{
+	*to = p > *to ? p : *to;
+}
+
+static struct pace_of overall(const struct look *looks, size_t n, const struct sbx_procs *before,
+                              const struct sbx_procs *after)
+{
+	struct pace_of o = { SBX_WAITS, SBX_WAITS, false };
+	bool read_any = false;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < looks[i].g.n; j++) {
+			const struct sbx_thread *t = &looks[i].g.t[j];
+			bool harness = !t->has_mine && t->has_lab;
+			read_any = true;
+			raise_pace(&o.all, t->pace);
+			if (!harness)
+				raise_pace(&o.mine, t->pace);
+			o.any_mine |= !harness;
+		}
+	}
+	for (size_t k = 0; !read_any && k < after->n; k++)
+		if (busy(before, after, after->p[k].pid))
+			o.all = SBX_RUNS;
+	if (!o.any_mine)
+		o.mine = o.all;
+	return o;
+}
+
+static const char *verdict(struct pace_of o)
+{
+	if (o.mine == SBX_RUNS)
+		return " It looks like an infinite loop or livelock: threads are running but never finish.\n";
+	if (o.mine == SBX_WAKES)
+		return " It looks like a polling loop that never ends: threads wake up, look again and "
+		       "go back to waiting, for something that never comes.\n";
+	if (o.all != SBX_WAITS)
+		return " Every thread of yours is waiting: a deadlock or a lost wake-up (the lab's "
+		       "threads, marked (harness), keep checking whether yours are done).\n";
+	return " Every thread is waiting: a deadlock or a lost wake-up.\n";
+}
+
+/* Appends one process's threads; returns the lines added. */
+static int describe_look(char **text, const struct look *lk, int budget)
+{
+	if (lk->valgrind) {
+		strappend(text, "  (it runs under Valgrind, whose threads gdb cannot read: where "
+		          "each thread waits is not shown)\n");
 		return 1;
 	}
-	struct sbx_gdb g;
 	int lines = 0;
-	sbx_gdb_take(p->pid, in->student_files, in->lab_dir, gdb_end, &g);
-	strappend(functions, "%s", g.functions + (**functions != 0));
-	if (g.n == 0) {
-		strappend(text, "  (the threads' stacks could not be read: %s)\n", g.why);
+	if (lk->g.n == 0) {
+		strappend(text, "  (the threads' stacks could not be read: %s)\n", lk->g.why);
 		lines = 1;
 	}
-	lines += describe_threads(text, g.t, g.n, threads, budget - lines);
-	sbx_gdb_free(&g);
-	return lines;
+	return lines + describe_threads(text, lk->g.t, lk->g.n, budget - lines);
 }
 
 char *sbx_diagnose(const struct sbx_diag_in *in, struct sbx_diag_out *out)
 {
 	struct sbx_proc targets[MAX_TARGETS];
+	struct look looks[MAX_TARGETS] = { 0 };
 	struct sbx_procs before = { 0 }, after = { 0 };
 	struct sbx_diag_out none;
 	size_t n = pick_targets(in->procs, targets);
 	char *text = xstrdup(in->headline);
 	out = out ? out : &none;
-	*out = (struct sbx_diag_out){ 0 };
-	if (n == 0) {
+	*out = (struct sbx_diag_out){ .functions = xstrdup("") };
+	if (n == 0)
 		strappend(&text, " No program of yours was still running.\n");
-		return text;
-	}
 	sample_threads(targets, n, &before);
 	unsigned long long mem = resident(targets, n);
-	in->wait_ms(in->ctx, 200);
+	in->wait_ms(in->ctx, n ? WATCH_MS : 0);
 	sample_threads(targets, n, &after);
 	unsigned long long grown = resident(targets, n);
 	grown = grown > mem ? grown - mem : 0;
-	bool running = total_cpu(&after) >= total_cpu(&before) + 2;
-	for (size_t i = 0; i < after.n; i++)
-		running = running || (after.p[i].state == 'R' && thread_state(&before, after.p[i].pid) == 'R');
-	out->blocked = !running;
+	for (size_t i = 0; i < n; i++)
+		looks[i].p = &targets[i];
+	take_stacks(looks, n, in, &before, &after);
+	struct pace_of pace = overall(looks, n, &before, &after);
+	out->blocked = pace.mine == SBX_WAITS;
 	out->growing = grown >= GROWING_BYTES;
-	if (out->growing)
+	if (n > 0 && out->growing)
 		strappend(&text, " It was still taking memory (%llu MiB more in 0.2 s): it may be slow "
 		          "rather than stuck, or it takes memory without end.\n", grown >> 20);
-	else
-		strappend(&text, running
-		          ? " It looks like an infinite loop or livelock: threads are running but never finish.\n"
-		          : " It looks like a deadlock or a wait that is never signalled: every thread is blocked.\n");
+	else if (n > 0)
+		strappend(&text, "%s", verdict(pace));
 	int lines = 0;
-	double gdb_end = in->gdb_s > 0 ? sbx_now() + in->gdb_s : 0; /* one deadline for all */
-	out->functions = xstrdup("");
-	for (size_t i = 0; i < n && lines < MAX_LINES; i++) {
-		if (n > 1)
+	for (size_t i = 0; i < n; i++) {
+		if (n > 1 && lines < MAX_LINES)
 			strappend(&text, "  process %d (%s):\n", targets[i].pid, targets[i].comm);
-		lines += describe_process(&text, &targets[i], in, &after, MAX_LINES - lines, gdb_end,
-		                          &out->functions);
+		if (lines < MAX_LINES)
+			lines += describe_look(&text, &looks[i], MAX_LINES - lines);
+		strappend(&out->functions, "%s", looks[i].g.functions ?
+		          looks[i].g.functions + (out->functions[0] != 0) : "");
+		sbx_gdb_free(&looks[i].g);
 	}
 	free(before.p);
 	free(after.p);

@@ -140,6 +140,11 @@ struct sbx_thread {
 	struct sbx_frame lab;    /* the innermost harness frame (a lab file, not the student's) */
 	struct sbx_frame lab_prev;
 	bool has_lab;
+	enum sbx_pace {          /* diagnose.c: what it did while watched */
+		SBX_WAITS,       /* it slept */
+		SBX_WAKES,       /* it used the CPU, but gdb found it in a wait: wakes, looks, waits */
+		SBX_RUNS,        /* it used the CPU, and is not in a wait */
+	} pace;
 };
 
 struct sbx_gdb {
