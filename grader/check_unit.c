@@ -90,65 +90,62 @@ static long read_log(const char *path, const char *check, struct result *rows,
 	return unknown;
 }
 
-/* The next block of the sandbox's stuck text after b (NULL: none); *len
- * gets its length without trailing newlines. */
-static const char *stuck_next(const char *stuck, const char *b, size_t *len)
-{
-	b = strstr(b ? b + 1 : stuck, SBX_STUCK_HEAD);
-	if (!b)
-		return NULL;
-	const char *end = strstr(b + 1, SBX_STUCK_HEAD);
-	*len = end ? (size_t)(end - b) : strlen(b);
-	while (*len > 0 && b[*len - 1] == '\n')
-		(*len)--;
-	return b;
-}
-
-static bool block_has(const char *b, size_t len, const char *needle)
-{
-	char *copy = xasprintf("%.*s", (int)len, b);
-	bool has = strstr(copy, needle) != NULL;
-	free(copy);
-	return has;
-}
-
-/* The block whose stacks show the test's own function (Check names it
- * NAME_fn), or NULL. */
-static const char *own_block(const char *stuck, const char *test, size_t *len)
-{
-	char *own = xasprintf("%s_fn ", test);
-	const char *b = NULL;
-	while (stuck && (b = stuck_next(stuck, b, len)) != NULL && !block_has(b, *len, own))
-		;
-	free(own);
-	return b;
-}
-
 static const char *test_of(const struct result *row)
 {
 	return strchr(row->id, '/') + 1;
 }
 
-/* Adds to failed test i's message the stuck text that belongs to it: the
- * block that shows its own function, else, when it timed out, the next
- * block that shows no test function at all, in the order of the timed-out
- * tests that have no block of their own. Tests run one at a time, but one
- * that ran long and then failed its assertion was diagnosed too: counting
- * alone would hand its threads to the next test that timed out. */
-static void add_stuck(char **message, const char *stuck, const struct result *rows,
+/* The stuck block whose stacks hold the test's own function (Check names
+ * it NAME_fn), or -1. The lines shown name only the innermost frames (a
+ * helper the test called), so the match is on every function gdb saw. */
+static int own_block(const struct sbx_result *r, const char *test)
+{
+	char *key = xasprintf(" %s_fn ", test);
+	int hit = -1;
+	for (int b = 0; b < r->nblocks && hit < 0; b++)
+		if (strstr(r->blocks[b].functions, key))
+			hit = b;
+	free(key);
+	return hit;
+}
+
+/* A block that holds no test function of this check at all (gdb could not
+ * read its stacks, say). */
+static bool anonymous(const struct sbx_result *r, int b, const struct result *rows, size_t n)
+{
+	for (size_t j = 0; j < n; j++) {
+		char *key = xasprintf(" %s_fn ", test_of(&rows[j]));
+		bool named = strstr(r->blocks[b].functions, key) != NULL;
+		free(key);
+		if (named)
+			return false;
+	}
+	return true;
+}
+
+/* Adds to failed test i's message the stuck block that belongs to it: the
+ * one whose stacks hold its own function, else, when it timed out, the next
+ * anonymous block, in the order of the timed-out tests that have no block
+ * of their own. A block is never handed to another test: one that ran long
+ * and then failed its assertion keeps its own, and an earlier test's
+ * leftovers are never shown as a hung test's threads. */
+static void add_stuck(char **message, const struct sbx_result *r, const struct result *rows,
                       const struct outcome *out, size_t n, size_t i)
 {
-	size_t len = 0, unused;
-	const char *pick = own_block(stuck, test_of(&rows[i]), &len), *b = NULL;
-	int k = 0, anonymous = 0;
-	for (size_t j = 0; !pick && out[i].timeout > 0 && j < n; j++)
+	int pick = own_block(r, test_of(&rows[i])), k = 0;
+	for (size_t j = 0; pick < 0 && out[i].timeout > 0 && j < n; j++)
 		k += out[j].timeout > 0 && out[j].timeout <= out[i].timeout &&
-		     !own_block(stuck, test_of(&rows[j]), &unused);
-	while (stuck && !pick && k >= 1 && (b = stuck_next(stuck, b, &len)) != NULL)
-		if (!block_has(b, len, "_fn (check_") && ++anonymous == k)
+		     own_block(r, test_of(&rows[j])) < 0;
+	for (int b = 0; pick < 0 && k >= 1 && b < r->nblocks; b++)
+		if (anonymous(r, b, rows, n) && --k == 0)
 			pick = b;
-	if (pick)
-		strappend(message, "\n%.*s", (int)len, pick);
+	if (pick < 0)
+		return;
+	const char *text = r->blocks[pick].text;
+	int len = (int)strlen(text);
+	while (len > 0 && text[len - 1] == '\n')
+		len--;
+	strappend(message, "\n%.*s", len, text);
 }
 
 /* The last lines the program printed, for a run that ended without its
@@ -259,7 +256,7 @@ static void judge_seed(struct lab_ctx *ctx, json_t *check, long seed, struct res
 		} else if (!out[i].passed) {
 			if (out[i].timeout > 0)
 				say_limit(&out[i].message, check);
-			add_stuck(&out[i].message, r->stuck, rows, out, n, i);
+			add_stuck(&out[i].message, r, rows, out, n, i);
 			if (strncmp(out[i].message, "Early exit", 10) == 0) { /* why is in the output */
 				char *tail = output_tail(r);
 				strappend(&out[i].message, "%s", tail);

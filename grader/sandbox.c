@@ -106,6 +106,15 @@ static bool still_runs(const struct sbx_proc *p)
 	return sbx_proc_read(path, &now) == 0 && now.start == p->start && now.state != 'Z';
 }
 
+static void add_block(struct sbx_result *r, const char *text, const char *functions)
+{
+	strappend(&r->stuck, "%s", text);
+	if (r->nblocks < SBX_STUCK_MAX) {
+		r->blocks[r->nblocks].text = xstrdup(text);
+		r->blocks[r->nblocks++].functions = xstrdup(functions ? functions : "");
+	}
+}
+
 /* Diagnoses, once each, the forked processes that have run stuck_s seconds,
  * and leaves them running: their runner (Check) kills them at its own
  * timeout, which gdb's deadline of 0.7 stuck_s leaves time to reach. */
@@ -129,14 +138,16 @@ static void look_for_stuck(struct run *run)
 		struct sbx_diag_in in = { .procs = &tree, .student_files = o->student_files,
 		                          .lab_dir = o->lab_dir, .headline = headline,
 		                          .gdb_s = o->stuck_s * 0.7, .wait_ms = drain_for, .ctx = run };
-		char *text = sbx_diagnose(&in, NULL);
+		struct sbx_diag_out out;
+		char *text = sbx_diagnose(&in, &out);
 		/* One that ended meanwhile was slow, not stuck: its text would be
 		 * taken for the next test's. */
 		if (still_runs(p))
-			strappend(&run->r->stuck, "%s", text);
+			add_block(run->r, text, out.functions);
 		else
 			run->nstuck--;
 		free(text);
+		free(out.functions);
 		free(headline);
 	}
 	free(tree.p);
@@ -284,5 +295,10 @@ void sbx_result_free(struct sbx_result *r)
 	free(r->diagnosis);
 	free(r->stuck);
 	r->output = r->diagnosis = r->stuck = NULL;
+	for (int i = 0; i < r->nblocks; i++) {
+		free(r->blocks[i].text);
+		free(r->blocks[i].functions);
+	}
+	r->nblocks = 0;
 }
 

@@ -54,6 +54,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* Every block of sbx_result.stuck starts with this, then " after N.N s.". */
+#define SBX_STUCK_HEAD "A test process was still running"
+#define SBX_STUCK_MAX 16
+
 struct sbx_opts {
 	char *const *argv;        /* argv[0]: absolute path or found in PATH */
 	const char *cwd;          /* working folder (inside scratch); NULL = scratch */
@@ -92,16 +96,18 @@ struct sbx_result {
 	                           it may be slow rather than stuck */
 	char *stuck;            /* with stuck_s: one block per stuck process (at most
 	                           SBX_STUCK_MAX), each starting with SBX_STUCK_HEAD; else NULL */
+	struct sbx_stuck {      /* the same blocks one by one, in the same order */
+		char *text;
+		char *functions; /* " f g ": every function of lab_dir's files on its stacks
+		                    (a test runner's test function among them), "" if unknown */
+	} blocks[SBX_STUCK_MAX];
+	int nblocks;
 	double wall_s;
 };
 
-/* Every block of sbx_result.stuck starts with this, then " after N.N s.". */
 #define SBX_WORKER_UID_BASE 64200 /* the first; a uid some user has is skipped */
 void sbx_set_worker(int worker);
 const char *sbx_worker_uids(void);
-
-#define SBX_STUCK_HEAD "A test process was still running"
-#define SBX_STUCK_MAX 16
 
 void sbx_init(void);
 const char *sbx_protections(void);

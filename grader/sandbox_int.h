@@ -4,7 +4,8 @@
  *   sandbox_setup.c  once at start (sbx_init, protections), preparing a run
  *   sandbox_child.c  from fork to exec
  *   sandbox_proc.c   the process tree, from /proc
- *   diagnose.c       why a process hangs: thread states and gdb backtraces
+ *   diagnose.c       why a process hangs: thread states, what each thread does
+ *   diagnose_gdb.c   a process's threads as gdb's backtraces show them
  */
 #ifndef SANDBOX_INT_H
 #define SANDBOX_INT_H
@@ -78,6 +79,7 @@ struct sbx_proc {
 	char state;                   /* R, S, D, Z, T... */
 	char comm[32];
 	unsigned long long cpu;       /* user+system clock ticks */
+	unsigned long long cpu_ns;    /* the same in ns, finer (sbx_threads_read only) */
 	unsigned long long start;     /* clock ticks after boot */
 };
 
@@ -91,6 +93,14 @@ int sbx_proc_read(const char *statpath, struct sbx_proc *p);
 void sbx_procs_push(struct sbx_procs *ps, const struct sbx_proc *p);
 /* Reads every entry of dir (/proc or /proc/PID/task) into out. */
 void sbx_procs_read_dir(const char *dir, struct sbx_procs *out);
+
+/* The threads of process pid, each with its CPU time in ns. */
+void sbx_threads_read(pid_t pid, struct sbx_procs *out);
+/* The CPU time every thread of the processes in tree has used, in ns; *busy
+ * when one of them is not asleep (running, runnable, in an uninterruptible
+ * wait, stopped): a tree whose total stays the same while it is never busy
+ * is frozen, waiting for something that will not come. */
+unsigned long long sbx_tree_cpu(const struct sbx_procs *tree, bool *busy);
 
 /* Every process descending from the grader that started at or after `since`
  * (clock ticks after boot), by pid. Returns the count; out is reused between calls. */
@@ -108,6 +118,52 @@ bool sbx_is_forked(const struct sbx_procs *ps, size_t i);
 void sbx_subtree(const struct sbx_procs *ps, pid_t root, struct sbx_procs *out);
 /* Seconds since a process started (its start in clock ticks after boot). */
 double sbx_age_s(unsigned long long start);
+
+/* ---- diagnose_gdb.c: a process's threads as gdb sees them ---- */
+
+struct sbx_frame {
+	char fn[96];
+	char file[96];   /* basename */
+	int line;        /* 0 when gdb shows no source */
+};
+
+struct sbx_thread {
+	int num;
+	pid_t lwp;               /* as the grader sees it */
+	pid_t nstid;             /* as the process sees it (its pid namespace), 0 if unknown */
+	pid_t holder;            /* nstid of the thread holding the mutex it waits for, or 0 */
+	int depth;               /* frames seen */
+	struct sbx_frame inner;  /* frame #0 */
+	struct sbx_frame prev;   /* the frame inside `mine`: the call it waits in */
+	struct sbx_frame mine;   /* the innermost student frame */
+	struct sbx_frame outer;  /* the student frame that called `mine` */
+	bool has_mine, has_outer;
+	struct sbx_frame lab;    /* the innermost harness frame (a lab file, not the student's) */
+	struct sbx_frame lab_prev;
+	bool has_lab;
+	enum sbx_pace {          /* diagnose.c: what it did while watched */
+		SBX_WAITS,       /* it slept */
+		SBX_WAKES,       /* it used the CPU, but gdb found it in a wait: wakes, looks, waits */
+		SBX_RUNS,        /* it used the CPU, and is not in a wait */
+	} pace;
+};
+
+struct sbx_gdb {
+	struct sbx_thread *t;    /* gdb's threads, newest first */
+	size_t n;
+	char *why;               /* with no thread: one line on why gdb gave none */
+	char *functions;         /* " f g ": every function of the lab's files on its stacks, once */
+};
+
+/* gdb's backtrace of every thread of pid, read: student frames are those in
+ * files (basenames; NULL: any absolute source path), harness frames those
+ * under lab_dir. gdb is killed at deadline (sbx_now's clock; 0 = 10 s from
+ * now) and the process let run on. */
+void sbx_gdb_take(pid_t pid, const char *const *files, const char *lab_dir, double deadline,
+                  struct sbx_gdb *out);
+void sbx_gdb_free(struct sbx_gdb *g);
+/* "___pthread_mutex_lock" -> "pthread_mutex_lock", "__GI___libc_write" -> "write". */
+const char *sbx_api_name(const char *fn);
 
 /* ---- diagnose.c ---- */
 
@@ -129,6 +185,8 @@ struct sbx_diag_in {
 struct sbx_diag_out {
 	bool blocked;                 /* every thread looked blocked, none running */
 	bool growing;                 /* its memory grew while it was watched */
+	char *functions;              /* " f g ": the lab's functions on its stacks (sbx_gdb),
+	                                 to tell which test it ran; the caller frees it */
 };
 char *sbx_diagnose(const struct sbx_diag_in *in, struct sbx_diag_out *out);
 

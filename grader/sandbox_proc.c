@@ -36,6 +36,7 @@ int sbx_proc_read(const char *statpath, struct sbx_proc *p)
 	           " %*d %*d %*d %*d %*d %*d %llu", &p->state, &p->ppid, &ut, &st, &p->start) != 5)
 		return -1;
 	p->cpu = (unsigned long long)ut + st;
+	p->cpu_ns = 0;
 	return 0;
 }
 
@@ -66,6 +67,46 @@ void sbx_procs_read_dir(const char *dir, struct sbx_procs *out)
 	}
 	if (d)
 		closedir(d);
+}
+
+/* CPU time a thread has used, in ns: its schedstat, else its ticks. */
+static unsigned long long thread_cpu_ns(pid_t pid, const struct sbx_proc *t)
+{
+	char path[96];
+	unsigned long long ns = 0;
+	snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", pid, t->pid);
+	FILE *f = fopen(path, "re");
+	bool ok = f && fscanf(f, "%llu", &ns) == 1;
+	if (f)
+		fclose(f);
+	return ok ? ns : t->cpu * (1000000000ull / (unsigned long long)sysconf(_SC_CLK_TCK));
+}
+
+void sbx_threads_read(pid_t pid, struct sbx_procs *out)
+{
+	char dir[64];
+	snprintf(dir, sizeof dir, "/proc/%d/task", pid);
+	sbx_procs_read_dir(dir, out);
+	for (size_t i = 0; i < out->n; i++)
+		out->p[i].cpu_ns = thread_cpu_ns(pid, &out->p[i]);
+}
+
+unsigned long long sbx_tree_cpu(const struct sbx_procs *tree, bool *busy)
+{
+	struct sbx_procs threads = { 0 };
+	unsigned long long sum = 0;
+	*busy = false;
+	for (size_t i = 0; i < tree->n; i++) {
+		if (tree->p[i].state == 'Z')
+			continue; /* ended: nothing left to run */
+		sbx_threads_read(tree->p[i].pid, &threads);
+		for (size_t j = 0; j < threads.n; j++) {
+			sum += threads.p[j].cpu_ns;
+			*busy |= threads.p[j].state != 'S' && threads.p[j].state != 'Z';
+		}
+	}
+	free(threads.p);
+	return sum;
 }
 
 static int by_pid(const void *a, const void *b)

@@ -1,6 +1,7 @@
 /* check_lab.c - planning and staging: the rows a spec makes, and what may
  * enter the scratch copy (only the listed student files, never a link). */
 #include <check.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,6 +248,50 @@ START_TEST(test_lab_hint_hang_from_test_then_check_then_lab)
 }
 END_TEST
 
+/* Every hint_hang a lab of this project has (the lab's, a check's, a
+ * test's) into out, as "file: text" lines. */
+static void hang_hints(json_t *spec, const char *file, char **out)
+{
+	size_t i;
+	const char *name;
+	json_t *c, *t;
+	if (json_object_get(spec, "hint_hang"))
+		strappend(out, "%s: %s\n", file, spec_str(spec, "hint_hang", ""));
+	json_array_foreach(json_object_get(spec, "checks"), i, c) {
+		if (json_object_get(c, "hint_hang"))
+			strappend(out, "%s: %s\n", file, spec_str(c, "hint_hang", ""));
+		json_object_foreach(json_object_get(c, "tests"), name, t)
+			if (json_object_get(t, "hint_hang"))
+				strappend(out, "%s: %s\n", file, spec_str(t, "hint_hang", ""));
+	}
+}
+
+/* A hang's hint is shown whether or not the row lists the threads (a
+ * Helgrind run that times out shows none), so no hint_hang of a lab may
+ * send the student to lines above it. */
+START_TEST(test_lab_hint_hang_never_points_above)
+{
+	glob_t g;
+	char *hints = xstrdup("");
+	ck_assert_int_eq(glob("labs/*/lab.json", 0, NULL, &g), 0);
+	ck_assert_int_eq(glob("labs/*/hidden/hidden.json", GLOB_APPEND, NULL, &g), 0);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		json_t *spec = json_load_file(g.gl_pathv[i], 0, NULL);
+		ck_assert_msg(spec, "%s does not parse", g.gl_pathv[i]);
+		hang_hints(spec, g.gl_pathv[i], &hints);
+		json_decref(spec);
+	}
+	globfree(&g);
+	ck_assert_msg(strstr(hints, "labs/03-producer-consumer/lab.json: "), "%s", hints);
+	for (const char *line = hints; *line; line += strcspn(line, "\n") + 1) {
+		char *one = xasprintf("%.*s", (int)strcspn(line, "\n"), line);
+		ck_assert_msg(!strstr(one, "above") && !strstr(one, "Above"), "%s", one);
+		free(one);
+	}
+	free(hints);
+}
+END_TEST
+
 /* One run that times out marks the lab hung; every later run of it gets at
  * most HUNG_CAP_S and, timing out, says its deadline was cut. */
 START_TEST(test_lab_run_cuts_deadlines_once_the_lab_hung)
@@ -296,6 +341,7 @@ int main(void)
 	tcase_add_test(core, test_lab_stage_missing_file_or_folder_is_not_submitted);
 	tcase_add_test(core, test_lab_replay_names_lab_check_seed_and_submission);
 	tcase_add_test(core, test_lab_hint_hang_from_test_then_check_then_lab);
+	tcase_add_test(core, test_lab_hint_hang_never_points_above);
 	tcase_add_test(core, test_lab_run_cuts_deadlines_once_the_lab_hung);
 	tcase_set_timeout(core, 30);
 	suite_add_tcase(s, core);

@@ -324,8 +324,7 @@ static struct sbx_result diagnosed(const char *name, const char *file)
 START_TEST(test_sandbox_deadlock_diagnosed)
 {
 	struct sbx_result r = diagnosed("deadlock", "deadlock.c");
-	ck_assert_ptr_nonnull(strstr(r.diagnosis, "deadlock"));
-	ck_assert_ptr_nonnull(strstr(r.diagnosis, "every thread is blocked"));
+	ck_assert_ptr_nonnull(strstr(r.diagnosis, "Every thread is waiting: a deadlock or a lost wake-up."));
 	ck_assert_ptr_nonnull(strstr(r.diagnosis, "pthread_mutex_lock, called from lock_both (deadlock.c:"));
 	/* ABBA: each names the other as the holder of the lock it waits for. */
 	ck_assert_ptr_nonnull(strstr(r.diagnosis, "; the lock is held by thread 2, which waits in "
@@ -350,6 +349,24 @@ START_TEST(test_sandbox_relock_names_holder_and_harness)
 	ck_assert(r.blocked);
 	sbx_result_free(&r);
 	ck_assert_int_eq(count_named("sbx_relock"), 0);
+}
+END_TEST
+
+/* A harness thread that burns CPU while it polls for a result is not a
+ * loop of the student's: the verdict is the student's threads', all
+ * waiting, and the lines agree with it. */
+START_TEST(test_sandbox_lost_wakeup_not_called_a_loop)
+{
+	struct sbx_result r = diagnosed("lostwake", "lostwake.c");
+	ck_assert_ptr_nonnull(strstr(r.diagnosis, "Every thread of yours is waiting: a deadlock or a "
+	                             "lost wake-up"));
+	ck_assert_ptr_null(strstr(r.diagnosis, "loop"));
+	ck_assert_ptr_nonnull(strstr(r.diagnosis, "thread 1 waits in pthread_cond_wait, called from "
+	                             "wait_ready (lostwake.c:"));
+	ck_assert_ptr_nonnull(strstr(r.diagnosis, "thread 2 (harness) "));
+	ck_assert(r.blocked);
+	sbx_result_free(&r);
+	ck_assert_int_eq(count_named("sbx_lostwake"), 0);
 }
 END_TEST
 
@@ -383,15 +400,23 @@ START_TEST(test_sandbox_stuck_test_diagnosed_before_its_kill)
 	char *argv[] = { fixture("stuck"), NULL };
 	const char *files[] = { "stuck.c", NULL };
 	struct sbx_opts o = { .argv = argv, .scratch = scratch, .timeout_s = 20,
-	                      .student_files = files, .diagnose = true, .stuck_s = 2 };
+	                      .student_files = files, .lab_dir = fixtures, .diagnose = true,
+	                      .stuck_s = 2 };
 	struct sbx_result r;
 	ck_assert_int_eq(sbx_run(&o, &r), 0);
 	fprintf(stderr, "# stuck (%.1f s):\n%s", r.wall_s, r.stuck ? r.stuck : "(none)\n");
 	ck_assert_ptr_nonnull(r.stuck);
 	ck_assert_ptr_eq(strstr(r.stuck, SBX_STUCK_HEAD " after 2."), r.stuck);
 	ck_assert_ptr_null(strstr(r.stuck + 1, SBX_STUCK_HEAD)); /* the test only, once */
-	ck_assert_ptr_nonnull(strstr(r.stuck, "deadlock"));
-	ck_assert_ptr_nonnull(strstr(r.stuck, "every thread is blocked"));
+	/* The block alone, with every function of the lab's files on its
+	 * stacks, outer ones (main) included: which test it ran shows there
+	 * even when the lines name only the helpers it called. */
+	ck_assert_int_eq(r.nblocks, 1);
+	ck_assert_str_eq(r.blocks[0].text, r.stuck);
+	ck_assert_msg(strstr(r.blocks[0].functions, " run_test ") &&
+	              strstr(r.blocks[0].functions, " relock ") &&
+	              strstr(r.blocks[0].functions, " main "), "%s", r.blocks[0].functions);
+	ck_assert_ptr_nonnull(strstr(r.stuck, "Every thread is waiting: a deadlock or a lost wake-up."));
 	ck_assert_ptr_nonnull(strstr(r.stuck, "pthread_mutex_lock, called from relock (stuck.c:20)"));
 	/* Left running, and killed by its runner's own timer, not the deadline. */
 	ck_assert_str_eq(r.output, "runner: starting the test\nrunner: Test timeout expired\n");
@@ -610,6 +635,7 @@ int main(void)
 		{ "Limits", test_sandbox_memory_limit },
 		{ "Limits", test_sandbox_deadlock_diagnosed },
 		{ "Limits", test_sandbox_relock_names_holder_and_harness },
+		{ "Limits", test_sandbox_lost_wakeup_not_called_a_loop },
 		{ "Limits", test_sandbox_spin_diagnosed_as_loop },
 		{ "Limits", test_sandbox_growing_memory_is_not_called_stuck },
 		{ "Limits", test_sandbox_stuck_test_diagnosed_before_its_kill },
