@@ -141,3 +141,13 @@ void chaos_point(void)
 		chaos_init();
 	chaos_act(chaos_next());
 }
+
+/* A window that must open every time under chaos, not one time in two: a
+ * yield first, so that another thread of this CPU runs, then a chaos point. */
+void chaos_window(void)
+{
+	if (chaos_seed() == 0)
+		return;
+	sched_yield();
+	chaos_point();
+}

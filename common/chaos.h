@@ -23,6 +23,9 @@ struct chaos_action chaos_next(void);
  * before returning (one in four), so another thread can take what it was
  * woken for. Both draw from the calling thread's generator. */
 bool chaos_wake_spurious(void);
+/* A yield, then a chaos point: for a window that must open every time
+ * (common's signal wrappers, between a caller's unlock and its signal). */
+void chaos_window(void);
 bool chaos_wake_late(void);
 
 #endif /* CHAOS_H */

@@ -230,7 +230,7 @@ void Pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
  * another thread may free it. */
 static void cond_touch(pthread_cond_t *c)
 {
-	chaos_point();
+	chaos_window();
 	(void)*(volatile const unsigned char *)c;
 }
 

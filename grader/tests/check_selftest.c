@@ -62,24 +62,66 @@ static void load_table(void)
 	globfree(&g);
 }
 
+/* Whether a row of lab is a timing row: of a check of kind speedup. */
+static bool timing_row(const char *lab, json_t *t)
+{
+	char *path = xasprintf("labs/%s/lab.json", lab);
+	json_t *spec = json_load_file(path, 0, NULL), *c;
+	const char *id = json_string_value(json_object_get(json_object_get(t, "extra_data"), "id"));
+	bool timing = false;
+	size_t i;
+	json_array_foreach(json_object_get(spec, "checks"), i, c)
+		if (id && strcmp(json_string_value(json_object_get(c, "name")), id) == 0)
+			timing = strcmp(json_string_value(json_object_get(c, "kind")), "speedup") == 0;
+	json_decref(spec);
+	free(path);
+	return timing;
+}
+
+/* Correct code passes every row, but for a timing row the machine was too
+ * busy to judge: INCONCLUSIVE is allowed there (said on stderr), never FAIL
+ * (PRODUCT.md, "Trust"; grader/perf_replay.sh measures how often). Returns
+ * the points of the rows so excused. */
+static double assert_correct(json_t *res, const char *lab, const char *what)
+{
+	double excused = 0;
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(res, "tests"), i, t) {
+		const char *v = json_string_value(json_object_get(json_object_get(t, "extra_data"),
+		                                                  "verdict"));
+		const char *name = json_string_value(json_object_get(t, "name"));
+		if (strcmp(v, "inconclusive") == 0 && timing_row(lab, t)) {
+			fprintf(stderr, "selftest: %s: %s inconclusive (the machine was busy): "
+			        "allowed, never FAIL\n", what, name);
+			excused += json_number_value(json_object_get(t, "max_score"));
+			continue;
+		}
+		ck_assert_msg(strcmp(json_string_value(json_object_get(t, "status")), "passed") == 0,
+		              "%s failed %s:\n%s", what, name,
+		              json_string_value(json_object_get(t, "output")));
+	}
+	return excused;
+}
+
 START_TEST(test_selftest_reference_full_marks)
 {
 	struct row *r = &rows[_i];
 	json_t *res;
 	int code = table_result("ref", r->lab, &res);
+	char *what = xasprintf("reference %s", r->lab);
+	double excused = assert_correct(res, r->lab, what);
 	double score = json_number_value(json_object_get(res, "score"));
 	double max = 0;
 	size_t i;
 	json_t *t;
-	json_array_foreach(json_object_get(res, "tests"), i, t) {
+	json_array_foreach(json_object_get(res, "tests"), i, t)
 		max += json_number_value(json_object_get(t, "max_score"));
-		ck_assert_msg(strcmp(json_string_value(json_object_get(t, "status")), "passed") == 0,
-		              "reference %s failed %s:\n%s", r->lab,
-		              json_string_value(json_object_get(t, "name")),
-		              json_string_value(json_object_get(t, "output")));
-	}
-	ck_assert_msg(max > 0 && score == max, "reference %s scored %g of %g", r->lab, score, max);
-	ck_assert_int_eq(code, 0);
+	ck_assert_msg(max > 0 && score == max - excused, "reference %s scored %g of %g", r->lab,
+	              score, max);
+	ck_assert_msg(code == 0 || (code == 3 && excused > 0), "reference %s: grader exit %d",
+	              r->lab, code);
+	free(what);
 	json_decref(res);
 }
 END_TEST
@@ -232,9 +274,12 @@ START_TEST(test_selftest_variant_accepted)
 	struct row *r = variants[_i];
 	json_t *res;
 	int code = table_result("", r->name, &res);
-	assert_rows(res, r->lab, json_object_get(r->mutant, "must_pass"), "passed");
-	ck_assert_msg(code == 0, "variant %s: grader exit %d, not full marks",
-	              entry_name(r), code);
+	char *what = xasprintf("variant %s", entry_name(r));
+	double excused = assert_correct(res, r->lab, what);
+	assert_rows(res, r->lab, json_object_get(r->mutant, "must_pass"), excused ? NULL : "passed");
+	ck_assert_msg(code == 0 || (code == 3 && excused > 0), "%s: grader exit %d, not full marks",
+	              what, code);
+	free(what);
 	json_decref(res);
 }
 END_TEST

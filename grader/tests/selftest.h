@@ -6,7 +6,7 @@
  *   grade_with    one grader run with options; its exit code and results.json.
  *   grade         the same with no options.
  *   row_matches   whether a results row is the row (or check) an id names.
- *   assert_rows   every row an id list names has the given status.
+ *   assert_rows   every row an id list names has the given status (NULL: is there).
  *   now_s         a monotonic clock in seconds.
  *   suite_passes  every grader suite's main: run, count, judge.
  *   grader_suite  the suite of a program's tests, in one test case.
