@@ -57,8 +57,9 @@ int lab_run_build(struct lab_ctx *ctx, char *const *argv, double timeout_s,
  * asleep, none runnable) waits for what will not come: it has hung. The
  * labs' tests and programs never sleep this long with nothing else running. */
 #define HUNG_FROZEN_S 0.5
-/* What a lab that hangs may take to grade, every check and diagnosis
- * included (check_hang grades lab 03's worst hang within it). */
+/* What a lab whose threads wait for ever may take to grade, every check and
+ * diagnosis included (check_hang grades lab 03's worst such hang within it;
+ * threads that spin take longer: SPEC.md, Hangs). */
 #define HANG_BUDGET_S 30
 /* The deadline lab_run will really give a run asked for timeout_s. */
 double lab_deadline(const struct lab_ctx *ctx, double timeout_s);
