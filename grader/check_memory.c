@@ -144,13 +144,57 @@ static void pass(struct result *row, enum leaks mode, bool looked, bool leak_bro
 	row->show_on_pass = mode != LEAKS_IGNORE && (!looked || leak_broken || leaks); /* shown on a pass */
 }
 
+/* The tests the grader stopped as hung (Check saw them killed). */
+static int stopped_tests(const struct sbx_result *r)
+{
+	int n = 0;
+	for (int b = 0; b < r->nblocks; b++)
+		n += r->blocks[b].stopped;
+	return n;
+}
+
+/* The stuck blocks of the tests that hung, not of those that were only
+ * slow (they ended by themselves): all of them when none is known hung. */
+static char *hung_blocks(const struct sbx_result *r)
+{
+	char *text = xstrdup("");
+	for (int b = 0; b < r->nblocks; b++)
+		if (r->blocks[b].hung)
+			strappend(&text, "%s", r->blocks[b].text);
+	if (!text[0])
+		strappend(&text, "%s", r->stuck ? r->stuck : "");
+	return text;
+}
+
+/* A run in which tests hung, or that was stopped: the hung tests' threads,
+ * then the threads of the test the stop found running, if it found one (a
+ * stop between two tests finds only the runner, whose threads teach nothing). */
+static char *hang_words(const struct sbx_result *r, int timeouts, const char *blocks,
+                        const char *hint)
+{
+	bool shows_a_test = r->functions && strstr(r->functions, "_fn ");
+	char *text = timeouts > 0 ? xasprintf("%d test%s hung under the sanitizers, so your code "
+	             "could not be checked to the end.\n%s", timeouts, timeouts == 1 ? "" : "s",
+	             blocks) : xstrdup("");
+	if (r->timed_out && timeouts > 0 && !shows_a_test)
+		strappend(&text, "The test program was then stopped after %.1f s, before its other "
+		          "tests ran.\n", r->wall_s);
+	else if (r->timed_out)
+		strappend(&text, "%s%s", timeouts > 0 ? "Then the test program was stopped: it " :
+		          "The tests did not finish in time under the sanitizers, so your code could "
+		          "not be checked to the end: ", r->diagnosis ? r->diagnosis : "it was stopped.");
+	strappend(&text, "%s", hint);
+	return text;
+}
+
 /* The verdict, from the logs first and then from how the run ended. */
 static void judge(struct lab_ctx *ctx, json_t *check, struct result *row,
                   const struct sbx_result *r, const struct san_tally *t, const char *xml,
                   bool looked)
 {
 	enum leaks mode = leaks_of(check);
-	int timeouts = count_in_file(xml, "Test timeout expired");
+	int timeouts = count_in_file(xml, "Test timeout expired") + stopped_tests(r);
+	char *blocks = hung_blocks(r);
 	char *early = xasprintf("Early exit with return value %d", SAN_EXIT);
 	/* A test that leaked ends with the sanitizers' code too, its report in its log. */
 	int unexplained = count_in_file(xml, early) + (r->exit_code == SAN_EXIT) - t->leak_procs;
@@ -173,14 +217,8 @@ static void judge(struct lab_ctx *ctx, json_t *check, struct result *row,
 		row_set(row, V_FAIL, xasprintf("LeakSanitizer found blocks your code allocated and "
 		        "never freed (in this lab a leak fails the memory check):\n%sHint: " LEAK_HINT,
 		        leaks));
-	else if (r->timed_out)
-		row_set(row, V_FAIL, xasprintf("The tests did not finish in time under the "
-		        "sanitizers, so your code could not be checked to the end: %s%s",
-		        r->diagnosis ? r->diagnosis : "it was stopped.", hint));
-	else if (timeouts > 0)
-		row_set(row, V_FAIL, xasprintf("%d test%s timed out under the sanitizers, so your code "
-		        "could not be checked to the end.\n%s%s", timeouts, timeouts == 1 ? "" : "s",
-		        r->stuck ? r->stuck : "", hint));
+	else if (r->timed_out || timeouts > 0)
+		row_set(row, V_FAIL, hang_words(r, timeouts, blocks, hint));
 	else if (t->budget)
 		row_set(row, V_FAIL, xasprintf("A process of the test program used more than %ld MiB "
 		        "of memory under AddressSanitizer and was stopped: does your code allocate "
@@ -207,6 +245,7 @@ static void judge(struct lab_ctx *ctx, json_t *check, struct result *row,
 		pass(row, mode, looked, t->leak_broken, leaks);
 	free(leaks);
 	free(hint);
+	free(blocks);
 }
 
 static void run_asan(struct lab_ctx *ctx, json_t *check, struct result *row)
@@ -235,7 +274,8 @@ static void run_asan(struct lab_ctx *ctx, json_t *check, struct result *row)
 	struct sbx_result r = { 0 };
 	struct san_tally t = { 0 };
 	ctx->mem_mb = -1; /* ASan cannot start under RLIMIT_AS: its limits are the options */
-	ctx->stuck_s = 0.6 * spec_num(check, "test_timeout_s", 10);
+	ctx->test_timeout_s = spec_num(check, "test_timeout_s", 10);
+	ctx->stuck_s = 0.6 * ctx->test_timeout_s;
 	ctx->trace_own = looked;
 	int rc = lab_run(ctx, argv, env, spec_num(check, "timeout_s", 60), &r);
 	ctx->trace_own = false;

@@ -868,8 +868,16 @@ static void raw_from_xml(const char *dir, char **raw)
 	each_hg_error(dir, raw_error, raw);
 }
 
+/* Whether a thread of a diagnosis waits for a mutex: Helgrind may have
+ * reported why (a lock re-locked by its holder) before it blocked too. A
+ * wait on a condition variable, a join or a pipe leaves it nothing to say. */
+static bool waits_for_a_lock(const char *diagnosis)
+{
+	return diagnosis && (strstr(diagnosis, "mutex_lock") || strstr(diagnosis, "lll_lock_wait"));
+}
+
 /* The scenario hangs natively: the row shows the threads' real stacks and,
- * for a deadlock, what Helgrind reported before it blocked too. */
+ * for a deadlock on locks, what Helgrind reported before it blocked too. */
 static void hung_natively(struct lab_ctx *ctx, json_t *check, struct result *row,
                           const struct sbx_result *nat)
 {
@@ -877,7 +885,7 @@ static void hung_natively(struct lab_ctx *ctx, json_t *check, struct result *row
 	                       "Run without Helgrind, it %s", nat->diagnosis ? nat->diagnosis :
 	                       "timed out.\n");
 	struct sbx_result hg = { 0 };
-	if (nat->blocked && valgrind_available()) {
+	if (nat->blocked && waits_for_a_lock(nat->diagnosis) && valgrind_available()) {
 		struct hg_tally t = { 0 };
 		remove_reports(ctx->scratch);
 		/* A short run of its own: long enough for Valgrind to start and

@@ -15,7 +15,8 @@ struct outcome {
 	bool seen;
 	bool passed;
 	char *message; /* Check's message, with its file:line */
-	int timeout;   /* k: the k-th test of the log that timed out; 0: it did not */
+	int timeout;   /* k: the k-th test of the log that timed out or was killed; 0: neither */
+	bool killed;   /* by SIGKILL: the grader stopped it if a stopped block is its */
 };
 
 static const char *child_text(xmlNode *n, const char *name)
@@ -62,7 +63,8 @@ static void read_test(xmlNode *t, const char *check, struct result *rows, size_t
 		}
 		out[i].message = xasprintf("%s%s%s", msg ? msg : "no message",
 		                           fn ? " (at " : "", fn ? fn : "");
-		if (msg && strstr(msg, "Test timeout expired")) {
+		out[i].killed = msg && !strncmp(msg, "Received signal 9 ", 18);
+		if (msg && (strstr(msg, "Test timeout expired") || out[i].killed)) {
 			out[i].timeout = 1; /* its rank among the log's timeouts */
 			for (size_t j = 0; j < n; j++)
 				out[i].timeout += j != (size_t)i && out[j].timeout > 0;
@@ -123,14 +125,14 @@ static bool anonymous(const struct sbx_result *r, int b, const struct result *ro
 	return true;
 }
 
-/* Adds to failed test i's message the stuck block that belongs to it: the
- * one whose stacks hold its own function, else, when it timed out, the next
- * anonymous block, in the order of the timed-out tests that have no block
- * of their own. A block is never handed to another test: one that ran long
+/* The stuck block that belongs to failed test i, or -1: the one whose
+ * stacks hold its own function, else, when it timed out or was killed, the
+ * next anonymous block, in the order of such tests that have no block of
+ * their own. A block is never handed to another test: one that ran long
  * and then failed its assertion keeps its own, and an earlier test's
  * leftovers are never shown as a hung test's threads. */
-static void add_stuck(char **message, const struct sbx_result *r, const struct result *rows,
-                      const struct outcome *out, size_t n, size_t i)
+static int stuck_block(const struct sbx_result *r, const struct result *rows,
+                       const struct outcome *out, size_t n, size_t i)
 {
 	int pick = own_block(r, test_of(&rows[i])), k = 0;
 	for (size_t j = 0; pick < 0 && out[i].timeout > 0 && j < n; j++)
@@ -139,13 +141,31 @@ static void add_stuck(char **message, const struct sbx_result *r, const struct r
 	for (int b = 0; pick < 0 && k >= 1 && b < r->nblocks; b++)
 		if (anonymous(r, b, rows, n) && --k == 0)
 			pick = b;
-	if (pick < 0)
-		return;
-	const char *text = r->blocks[pick].text;
-	int len = (int)strlen(text);
-	while (len > 0 && text[len - 1] == '\n')
-		len--;
-	strappend(message, "\n%.*s", len, text);
+	return pick;
+}
+
+/* A failed test's message with its stuck block; true when it hung: Check
+ * timed it out, or the grader stopped it (Check saw it killed: the words
+ * are the block's, not Check's "Received signal 9"). */
+static bool add_stuck(char **message, const struct sbx_result *r, const struct result *rows,
+                      const struct outcome *out, size_t n, size_t i)
+{
+	int b = stuck_block(r, rows, out, n, i);
+	bool stopped = b >= 0 && r->blocks[b].stopped;
+	if (out[i].killed && stopped) {
+		const char *at = strstr(*message, " (at ");
+		char *words = xasprintf("The test never finished%s", at ? at : ".");
+		free(*message);
+		*message = words;
+	}
+	if (b >= 0) {
+		const char *text = r->blocks[b].text;
+		int len = (int)strlen(text);
+		while (len > 0 && text[len - 1] == '\n')
+			len--;
+		strappend(message, "\n%.*s", len, text);
+	}
+	return out[i].timeout > 0 && (!out[i].killed || stopped);
 }
 
 /* The last lines the program printed, for a run that ended without its
@@ -195,6 +215,36 @@ static char *missing_reason(const struct sbx_result *r)
 	return why;
 }
 
+/* The test that was running when the run was stopped (its function is on
+ * the stacks its diagnosis shows), or -1. */
+static long running_when_stopped(const struct sbx_result *r, const struct result *rows, size_t n)
+{
+	for (size_t i = 0; r->timed_out && r->functions && i < n; i++) {
+		char *key = xasprintf(" %s_fn ", test_of(&rows[i]));
+		bool on = strstr(r->functions, key) != NULL;
+		free(key);
+		if (on)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* Why a test the log does not mention never ran, when that is known: the
+ * run was stopped while another test hung, or between two tests once its
+ * deadline was cut; NULL otherwise (missing_reason says what is known). */
+static char *never_ran(const struct sbx_result *r, const struct result *rows, size_t n,
+                       size_t i, bool cut)
+{
+	long running = running_when_stopped(r, rows, n);
+	if (!r->timed_out || running == (long)i || (running < 0 && !cut))
+		return NULL;
+	if (running >= 0)
+		return xasprintf("This test never ran: the test program was stopped while an earlier "
+		                 "test hung (%s).", rows[running].name);
+	return xstrdup("This test never ran: the test program was stopped before it came to this "
+	               "test, because an earlier check of this lab hung (its deadline was cut).");
+}
+
 /* A hang gets the spec's words for hangs (hint_hang), not the assertion's. */
 static void fail_row(struct lab_ctx *ctx, struct result *row, json_t *check,
                      json_t *test, long seed, const char *what, bool hang)
@@ -240,7 +290,7 @@ static void say_limit(char **message, json_t *check)
 
 /* Fails the rows this seed's log fails; a row passes only while no seed failed it. */
 static void judge_seed(struct lab_ctx *ctx, json_t *check, long seed, struct result *rows,
-                       size_t n, struct outcome *out, const struct sbx_result *r)
+                       size_t n, struct outcome *out, const struct sbx_result *r, bool cut)
 {
 	json_t *tests = json_object_get(check, "tests");
 	char *missing = missing_reason(r);
@@ -251,19 +301,22 @@ static void judge_seed(struct lab_ctx *ctx, json_t *check, long seed, struct res
 		json_t *test = json_object_get(tests, strchr(rows[i].id, '/') + 1);
 		if (rows[i].verdict == V_FAIL)
 			continue; /* an earlier seed already failed it */
-		if (!out[i].seen) {
+		char *not_run = out[i].seen ? NULL : never_ran(r, rows, n, i, cut);
+		if (not_run) { /* not a hang of its own: neither its hint nor the hang's */
+			fail_row(ctx, &rows[i], check, NULL, seed, not_run, false);
+			free(not_run);
+		} else if (!out[i].seen) {
 			fail_row(ctx, &rows[i], check, test, seed, missing, r->timed_out);
 		} else if (!out[i].passed) {
 			if (out[i].timeout > 0)
 				say_limit(&out[i].message, check);
-			add_stuck(&out[i].message, r, rows, out, n, i);
+			bool hung = add_stuck(&out[i].message, r, rows, out, n, i);
 			if (strncmp(out[i].message, "Early exit", 10) == 0) { /* why is in the output */
 				char *tail = output_tail(r);
 				strappend(&out[i].message, "%s", tail);
 				free(tail);
 			}
-			fail_row(ctx, &rows[i], check, test, seed, out[i].message,
-			         out[i].timeout > 0);
+			fail_row(ctx, &rows[i], check, test, seed, out[i].message, hung);
 		} else if (late) {
 			fail_row(ctx, &rows[i], check, test, seed, late, false);
 		} else {
@@ -277,7 +330,10 @@ static void judge_seed(struct lab_ctx *ctx, json_t *check, long seed, struct res
 static bool any_timeout(const struct outcome *out, size_t n, const struct sbx_result *r)
 {
 	for (size_t i = 0; i < n; i++)
-		if (out[i].timeout > 0)
+		if (out[i].timeout > 0 && !out[i].killed)
+			return true;
+	for (int b = 0; b < r->nblocks; b++)
+		if (r->blocks[b].stopped)
 			return true;
 	return r->timed_out;
 }
@@ -298,13 +354,15 @@ static enum seed_end run_seed(struct lab_ctx *ctx, json_t *check, long seed,
 	struct outcome *out = calloc(n, sizeof *out);
 	enum seed_end end = SEED_FAULT;
 	/* A hung test is diagnosed before Check kills it; gdb leaves it in time. */
-	ctx->stuck_s = 0.5 * spec_num(check, "test_timeout_s", 5);
+	ctx->test_timeout_s = spec_num(check, "test_timeout_s", 5);
+	ctx->stuck_s = 0.5 * ctx->test_timeout_s;
+	bool cut = ctx->hung; /* lab_run cuts the deadline */
 	int rc = lab_run(ctx, argv, env, spec_num(check, "timeout_s", 60), &r);
 	ctx->stuck_s = 0;
 	if (rc == 0 && read_log(log, spec_str(check, "name", "unit"), rows, n, out) > 0) {
 		end = SEED_MISMATCH;
 	} else if (rc == 0) {
-		judge_seed(ctx, check, seed, rows, n, out, &r);
+		judge_seed(ctx, check, seed, rows, n, out, &r, cut);
 		end = any_timeout(out, n, &r) ? SEED_HUNG : SEED_DONE;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -368,7 +426,8 @@ void check_unit(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t 
 		seeds = one = json_pack("[I]", (json_int_t)(ctx->opt->seed >= 0 ? ctx->opt->seed : 1));
 	size_t i;
 	json_t *seed;
-	if (hangs_without_tests(ctx, check, rows, n)) {
+	/* In a lab that hung, the seeds' cut deadline finds such a hang as fast. */
+	if (!ctx->hung && hangs_without_tests(ctx, check, rows, n)) {
 		json_decref(one);
 		return;
 	}

@@ -52,15 +52,25 @@ bool lab_parts_valid(json_t *spec);
 
 /* Runs argv in the lab folder under the sandbox. extra_env: NULL-terminated
  * "NAME=value" entries added to the lab's scrubbed environment. A run that
- * times out marks the lab hung (ctx->hung); once it is, every later run gets
- * at most HUNG_CAP_S, and a run that times out under a cut deadline says so
- * in its diagnosis. */
+ * times out, or one of whose tests hung (ctx->stuck_s), marks the lab hung
+ * (ctx->hung); once it is, every later run gets at most HUNG_CAP_S and is
+ * stopped as soon as nothing in it has run for HUNG_FROZEN_S, and a run cut
+ * either way says so in its diagnosis. A test (ctx->stuck_s) in which
+ * nothing has run for HUNG_FROZEN_S is stopped at once, hung or not. */
 int lab_run(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
             double timeout_s, struct sbx_result *r);
 /* The same for a build step (make): never cut, never marks the lab hung. */
 int lab_run_build(struct lab_ctx *ctx, char *const *argv, double timeout_s,
                   struct sbx_result *r);
 #define HUNG_CAP_S 2.0
+/* A process in which no thread has run at all for this long (every one
+ * asleep, none runnable) waits for what will not come: it has hung. The
+ * labs' tests and programs never sleep this long with nothing else running. */
+#define HUNG_FROZEN_S 0.5
+/* What a lab whose threads wait for ever may take to grade, every check and
+ * diagnosis included (check_hang grades lab 03's worst such hang within it;
+ * threads that spin take longer: SPEC.md, Hangs). */
+#define HANG_BUDGET_S 30
 /* The deadline lab_run will really give a run asked for timeout_s. */
 double lab_deadline(const struct lab_ctx *ctx, double timeout_s);
 /* Hints (test may be NULL: a check without tests). lab_hang_hint: the

@@ -37,13 +37,26 @@ static bool has_child(const struct sbx_procs *ps, pid_t pid)
 	return false;
 }
 
-/* Leaves first: a test runner waiting for its child is not where the bug is. */
-static size_t pick_targets(const struct sbx_procs *ps, struct sbx_proc *out)
+/* Whether process i is a test runner (in->runner: the program's first
+ * process) with a test of it still there: the runner only waits for it. */
+static bool idle_runner(const struct sbx_diag_in *in, size_t i)
 {
+	const struct sbx_procs *ps = in->procs;
+	for (size_t j = 0; in->runner && j < ps->n; j++)
+		if (ps->p[j].ppid == ps->p[i].pid && sbx_is_forked(ps, j))
+			return true;
+	return false;
+}
+
+/* Leaves first: a test runner waiting for its child is not where the bug is. */
+static size_t pick_targets(const struct sbx_diag_in *in, struct sbx_proc *out)
+{
+	const struct sbx_procs *ps = in->procs;
 	size_t n = 0;
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < ps->n && n < MAX_TARGETS; i++)
-			if (!sbx_is_wrapper(&ps->p[i]) && has_child(ps, ps->p[i].pid) == (pass == 1))
+			if (!sbx_is_wrapper(&ps->p[i]) && has_child(ps, ps->p[i].pid) == (pass == 1) &&
+			    !idle_runner(in, i))
 				out[n++] = ps->p[i];
 	return n;
 }
@@ -330,7 +343,7 @@ char *sbx_diagnose(const struct sbx_diag_in *in, struct sbx_diag_out *out)
 	struct look looks[MAX_TARGETS] = { 0 };
 	struct sbx_procs before = { 0 }, after = { 0 };
 	struct sbx_diag_out none;
-	size_t n = pick_targets(in->procs, targets);
+	size_t n = pick_targets(in, targets);
 	char *text = xstrdup(in->headline);
 	out = out ? out : &none;
 	*out = (struct sbx_diag_out){ .functions = xstrdup("") };
@@ -338,7 +351,7 @@ char *sbx_diagnose(const struct sbx_diag_in *in, struct sbx_diag_out *out)
 		strappend(&text, " No program of yours was still running.\n");
 	sample_threads(targets, n, &before);
 	unsigned long long mem = resident(targets, n);
-	in->wait_ms(in->ctx, n ? WATCH_MS : 0);
+	in->wait_ms(in->ctx, n && !in->still ? WATCH_MS : 0);
 	sample_threads(targets, n, &after);
 	unsigned long long grown = resident(targets, n);
 	grown = grown > mem ? grown - mem : 0;

@@ -90,6 +90,7 @@ struct lab_ctx {
 	char *labdir;            /* scratch/labs/<lab> */
 	char *outdir;            /* scratch/build/labs/<lab>: built programs */
 	double stuck_s;          /* lab_run diagnoses a test still running after this (0 = off) */
+	double test_timeout_s;   /* with stuck_s: the test runner's own timeout for each test */
 	long mem_mb;             /* lab_run's address-space limit: 0 = the spec's, < 0 = none */
 	bool trace_own;          /* lab_run lets the run's processes ptrace each other (sandbox.h) */
 	bool hung;               /* a check of this lab saw a hang: lab_run cuts later deadlines */

@@ -417,14 +417,21 @@ int lab_run(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
 		.mem_mb = ctx->mem_mb ? ctx->mem_mb : (long)spec_num(ctx->spec, "mem_mb", 0),
 		.student_files = names, .lab_dir = ctx->labdir, .diagnose = true,
 		.stuck_s = ctx->stuck_s, .trace_own = ctx->trace_own,
+		.hang_s = ctx->stuck_s > 0 ? ctx->test_timeout_s : 0,
+		.frozen_s = HUNG_FROZEN_S, .hung = ctx->hung, .cut_s = HUNG_CAP_S / 2,
 	};
 	progress_run(o.timeout_s); /* a terminal's status line counts down its deadline */
 	int rc = sbx_run(&o, r);
 	progress_run(-1);
-	if (rc == 0 && r->timed_out && o.timeout_s < timeout_s)
+	if (rc == 0 && r->frozen)
+		strappend(&r->diagnosis, "  (An earlier check of this lab hung, so this run was "
+		          "stopped as soon as nothing in it ran: fix that hang first.)\n");
+	else if (rc == 0 && r->timed_out && o.timeout_s < timeout_s)
 		strappend(&r->diagnosis, "  (This run's deadline was cut from %.0f s to %.0f s "
 		          "because an earlier check of this lab hung: fix that hang first.)\n",
 		          timeout_s, o.timeout_s);
+	for (int i = 0; rc == 0 && i < r->nblocks; i++)
+		ctx->hung |= r->blocks[i].hung;
 	if (rc == 0 && r->timed_out)
 		ctx->hung = true;
 	strv_free(env);

@@ -1,7 +1,8 @@
 /* sandbox.c - runs student code (see sandbox.h): prepares the run and
- * spawns it (sandbox_setup.c, sandbox_child.c), then watches it: collects its
- * output under a cap, diagnoses processes that stay stuck, stops it at the
- * wall deadline with a diagnosis, and kills the whole tree. */
+ * spawns it (sandbox_setup.c, sandbox_child.c), then collects its output
+ * under a cap while sandbox_watch.c looks at stuck and frozen processes,
+ * stops it at the wall deadline (or frozen) with a diagnosis, and kills the
+ * whole tree. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -20,7 +21,6 @@
 
 #define FLOOD_BYTES (16L << 20)   /* more output than this stops the run */
 #define KILL_ROUNDS 1000          /* 10 ms each: give up on unkillable processes after 10 s */
-#define STUCK_SCAN_S 0.1          /* how often to look for stuck processes */
 
 double sbx_now(void)
 {
@@ -58,8 +58,7 @@ static void reap(struct run *run, pid_t pid)
 		run->reaped = true;
 }
 
-/* Waits ms milliseconds, draining the output meanwhile (diagnosis callback). */
-static void drain_for(void *ctx, int ms)
+void sbx_drain_for(void *ctx, int ms)
 {
 	struct run *run = ctx;
 	double end = sbx_now() + ms / 1000.0, left;
@@ -70,87 +69,30 @@ static void drain_for(void *ctx, int ms)
 	}
 }
 
+/* At the deadline, or frozen once a hang is known: diagnosed, to be killed. */
 static void on_timeout(struct run *run)
 {
 	struct sbx_procs ps = { 0 };
+	const struct sbx_opts *o = run->o;
 	run->r->timed_out = true;
-	if (!run->o->diagnose)
+	run->r->frozen = run->frozen;
+	if (!o->diagnose)
 		return;
 	sbx_descendants(run->since, &ps);
-	char *headline = xasprintf("timed out after %.1f s.", run->o->timeout_s);
-	struct sbx_diag_in in = { .procs = &ps, .student_files = run->o->student_files,
-	                          .lab_dir = run->o->lab_dir, .headline = headline,
-	                          .wait_ms = drain_for, .ctx = run };
+	char *headline = run->frozen
+		? xasprintf("was stopped after %.1f s, nothing in it having run for %.1f s.",
+		            sbx_now() - run->t0, o->frozen_s)
+		: xasprintf("timed out after %.1f s.", o->timeout_s);
+	struct sbx_diag_in in = { .procs = &ps, .student_files = o->student_files,
+	                          .lab_dir = o->lab_dir, .headline = headline,
+	                          .still = run->frozen, .runner = o->stuck_s > 0,
+	                          .wait_ms = sbx_drain_for, .ctx = run };
 	struct sbx_diag_out out;
 	run->r->diagnosis = sbx_diagnose(&in, &out);
 	run->r->blocked = out.blocked;
 	run->r->growing = out.growing;
+	run->r->functions = out.functions;
 	free(headline);
-	free(ps.p);
-}
-
-static bool seen_stuck(const struct run *run, const struct sbx_proc *p)
-{
-	for (int i = 0; i < run->nstuck; i++)
-		if (run->stuck[i].pid == p->pid && run->stuck[i].start == p->start)
-			return true;
-	return false;
-}
-
-/* Still there after the diagnosis (not a zombie)? */
-static bool still_runs(const struct sbx_proc *p)
-{
-	char path[64];
-	struct sbx_proc now;
-	snprintf(path, sizeof path, "/proc/%d/stat", p->pid);
-	return sbx_proc_read(path, &now) == 0 && now.start == p->start && now.state != 'Z';
-}
-
-static void add_block(struct sbx_result *r, const char *text, const char *functions)
-{
-	strappend(&r->stuck, "%s", text);
-	if (r->nblocks < SBX_STUCK_MAX) {
-		r->blocks[r->nblocks].text = xstrdup(text);
-		r->blocks[r->nblocks++].functions = xstrdup(functions ? functions : "");
-	}
-}
-
-/* Diagnoses, once each, the forked processes that have run stuck_s seconds,
- * and leaves them running: their runner (Check) kills them at its own
- * timeout, which gdb's deadline of 0.7 stuck_s leaves time to reach. */
-static void look_for_stuck(struct run *run)
-{
-	const struct sbx_opts *o = run->o;
-	struct sbx_procs ps = { 0 }, tree = { 0 };
-	if (o->stuck_s <= 0 || run->nstuck >= SBX_STUCK_MAX || sbx_now() < run->next_scan)
-		return;
-	run->next_scan = sbx_now() + (o->stuck_s / 10 < STUCK_SCAN_S ? o->stuck_s / 10 : STUCK_SCAN_S);
-	sbx_descendants(run->since, &ps);
-	for (size_t i = 0; i < ps.n && run->nstuck < SBX_STUCK_MAX; i++) {
-		const struct sbx_proc *p = &ps.p[i];
-		double age = sbx_age_s(p->start);
-		if (age < o->stuck_s || !sbx_is_forked(&ps, i) || seen_stuck(run, p))
-			continue;
-		run->stuck[run->nstuck].pid = p->pid;
-		run->stuck[run->nstuck++].start = p->start;
-		sbx_subtree(&ps, p->pid, &tree);
-		char *headline = xasprintf(SBX_STUCK_HEAD " after %.1f s.", age);
-		struct sbx_diag_in in = { .procs = &tree, .student_files = o->student_files,
-		                          .lab_dir = o->lab_dir, .headline = headline,
-		                          .gdb_s = o->stuck_s * 0.7, .wait_ms = drain_for, .ctx = run };
-		struct sbx_diag_out out;
-		char *text = sbx_diagnose(&in, &out);
-		/* One that ended meanwhile was slow, not stuck: its text would be
-		 * taken for the next test's. */
-		if (still_runs(p))
-			add_block(run->r, text, out.functions);
-		else
-			run->nstuck--;
-		free(text);
-		free(out.functions);
-		free(headline);
-	}
-	free(tree.p);
 	free(ps.p);
 }
 
@@ -160,7 +102,7 @@ static void pump(struct run *run)
 {
 	while (!run->reaped && run->total <= FLOOD_BYTES) {
 		double left = run->deadline - sbx_now();
-		if (left <= 0) {
+		if (left <= 0 || run->frozen) {
 			on_timeout(run);
 			return;
 		}
@@ -168,13 +110,13 @@ static void pump(struct run *run)
 		int ms = (int)ceil(left * 1000);
 		if (run->pidfd < 0 && ms > 20) /* no pidfd: notice the exit by polling */
 			ms = 20;
-		if (run->o->stuck_s > 0 && run->nstuck < SBX_STUCK_MAX && ms > STUCK_SCAN_S * 1000)
-			ms = STUCK_SCAN_S * 1000;
+		if (sbx_watching(run) && ms > SBX_SCAN_S * 1000)
+			ms = SBX_SCAN_S * 1000;
 		if (poll(pf, 2, ms) > 0 && pf[0].revents)
 			take_output(run);
 		reap(run, run->child);
 		if (!run->reaped)
-			look_for_stuck(run);
+			sbx_watch_scan(run);
 	}
 	if (run->total > FLOOD_BYTES)
 		run->r->flooded = true;
@@ -284,7 +226,8 @@ static int run_with(struct run *run, bool use_bwrap)
 
 int sbx_run(const struct sbx_opts *o, struct sbx_result *r)
 {
-	struct run run = { .o = o, .r = r, .pidfd = -1, .out_fd = -1 };
+	struct run run = { .o = o, .r = r, .pidfd = -1, .out_fd = -1, .hung = o->hung,
+	                   .whole = { .cpu_ns = ~0ull } };
 	memset(r, 0, sizeof *r);
 	return run_with(&run, sbx_use_bwrap());
 }
@@ -294,7 +237,8 @@ void sbx_result_free(struct sbx_result *r)
 	free(r->output);
 	free(r->diagnosis);
 	free(r->stuck);
-	r->output = r->diagnosis = r->stuck = NULL;
+	free(r->functions);
+	r->output = r->diagnosis = r->stuck = r->functions = NULL;
 	for (int i = 0; i < r->nblocks; i++) {
 		free(r->blocks[i].text);
 		free(r->blocks[i].functions);

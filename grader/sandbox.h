@@ -41,11 +41,22 @@
  * stuck_s at half the runner's timeout the runner still sees its test time
  * out on time. Blocks come in the order the processes were diagnosed.
  *
- * Files: sandbox.c runs and watches (output, deadline, stuck processes,
- * kill); sandbox_setup.c decides the protections once and prepares each run
- * (program, bwrap's command line, cgroup); sandbox_child.c goes from fork to
- * exec (session, rlimits, uid drop, stdio); sandbox_proc.c reads /proc;
- * diagnose.c explains a hung process. sandbox_int.h is their shared inside.
+ * Frozen processes (frozen_s): a tree in which no thread has run at all for
+ * frozen_s seconds (every thread asleep, none runnable, no CPU time used)
+ * waits for something that will not come: a hang, for sure. With stuck_s,
+ * such a forked process is diagnosed at once and killed by the sandbox,
+ * not left to its runner; and once a hang is known (o->hung, or a test of
+ * this run hung: it was stopped, or was still alive near hang_s), so is
+ * every forked process still running after cut_s. With hung, a whole run
+ * that is frozen is stopped as on a timeout (r->frozen). Time spent
+ * diagnosing does not count as frozen time.
+ *
+ * Files: sandbox.c runs (output, deadline, kill); sandbox_watch.c watches
+ * stuck and frozen processes meanwhile; sandbox_setup.c decides the
+ * protections once and prepares each run (program, bwrap's command line,
+ * cgroup); sandbox_child.c goes from fork to exec (session, rlimits, uid
+ * drop, stdio); sandbox_proc.c reads /proc; diagnose.c and diagnose_gdb.c
+ * explain a hung process. sandbox_int.h is their shared inside.
  */
 #ifndef SANDBOX_H
 #define SANDBOX_H
@@ -76,6 +87,11 @@ struct sbx_opts {
 	bool diagnose;            /* on timeout, capture every thread's backtrace with gdb first */
 	double stuck_s;           /* 0 = off; else a forked process (see below) still running
 	                             after stuck_s is diagnosed once, not killed, into stuck */
+	double hang_s;            /* with stuck_s: the runner's own timeout for each test, or 0 */
+	double frozen_s;          /* 0 = off; else see "Frozen processes" below */
+	double cut_s;             /* with stuck_s, once a hang is known: how long a forked process
+	                             may run before it is stopped (0, or more than stuck_s: stuck_s) */
+	bool hung;                /* a hang was already found in this code (an earlier run) */
 	const char *const *hidden; /* folders shown empty under bwrap (solutions/...); may be NULL */
 	bool trace_own;           /* the run's processes may ptrace each other (LeakSanitizer
 	                             stops the world with it); granted only where
@@ -90,6 +106,8 @@ struct sbx_result {
 	bool flooded;           /* so much output that the run was stopped */
 	char *output;           /* captured stdout+stderr, NUL-terminated, at most output_cap bytes */
 	char *diagnosis;        /* on timeout with diagnose: student-facing text, else NULL */
+	char *functions;        /* with it: " f g ", every function of lab_dir's files on the
+	                           stacks it shows (which test was running), or NULL */
 	bool blocked;           /* on timeout with diagnose: every thread was blocked (a
 	                           deadlock, say), none running */
 	bool growing;           /* on timeout with diagnose: it was still taking memory, so
@@ -100,8 +118,12 @@ struct sbx_result {
 		char *text;
 		char *functions; /* " f g ": every function of lab_dir's files on its stacks
 		                    (a test runner's test function among them), "" if unknown */
+		bool stopped;    /* the sandbox killed it (its runner sees a SIGKILL) */
+		bool hung;       /* stopped, or alive near its runner's timeout (hang_s) */
 	} blocks[SBX_STUCK_MAX];
 	int nblocks;
+	bool frozen;            /* with hung and frozen_s: stopped before its deadline, nothing in
+	                           it having run for frozen_s; timed_out is set too */
 	double wall_s;
 };
 

@@ -1,6 +1,7 @@
 /* sandbox_int.h - the inside of the sandbox, shared by its files and by
  * nothing else (the rest of the grader includes sandbox.h):
- *   sandbox.c        one run: output, deadline, stuck processes, kill, result
+ *   sandbox.c        one run: output, deadline, kill, result
+ *   sandbox_watch.c  while it goes on: stuck and frozen processes
  *   sandbox_setup.c  once at start (sbx_init, protections), preparing a run
  *   sandbox_child.c  from fork to exec
  *   sandbox_proc.c   the process tree, from /proc
@@ -14,6 +15,8 @@
 #include "sandbox.h"
 
 #define SBX_FSIZE_BYTES (64L << 20) /* RLIMIT_FSIZE */
+#define SBX_WATCH_MAX 64            /* test processes watched at once */
+#define SBX_SCAN_S 0.1              /* how often a watched run is looked at */
 #define SBX_NOFILE_MAX 256          /* RLIMIT_NOFILE */
 
 /* Decided once by sbx_init. */
@@ -51,12 +54,30 @@ struct run {
 	size_t cap, len;
 	long total;
 	double t0, deadline;
-	struct { pid_t pid; unsigned long long start; } stuck[SBX_STUCK_MAX]; /* diagnosed */
-	int nstuck;
-	double next_scan;         /* when to look for stuck processes again */
+	struct sbx_watch {        /* a test process (or the whole run) watched (sandbox_watch.c) */
+		pid_t pid;            /* 0: a free slot */
+		unsigned long long start;  /* with pid: this process, not a later one with its pid */
+		unsigned long long cpu_ns; /* its tree's CPU time at the last look */
+		double still_since;   /* since when that has not changed, nothing in it awake */
+		bool seen;            /* alive at the last look */
+		bool diagnosed;
+		int block;            /* its block in r->blocks, or -1 */
+	} watch[SBX_WATCH_MAX], whole;
+	int nwatch;
+	bool hung;                /* a hang is known: o->hung, or one of this run's tests hung */
+	bool frozen;              /* the whole run is frozen (o->hung): stop it as on a timeout */
+	double next_scan;         /* when to look again */
 };
 
 double sbx_now(void);         /* CLOCK_MONOTONIC, in seconds */
+/* Waits ms milliseconds, taking the run's output meanwhile (ctx: the run). */
+void sbx_drain_for(void *ctx, int ms);
+
+/* sandbox_watch.c: whether the run is watched while it goes on, and one
+ * look (at most every 0.1 s): stuck and frozen test processes are
+ * diagnosed (and stopped), run->frozen is set for a frozen run. */
+bool sbx_watching(const struct run *run);
+void sbx_watch_scan(struct run *run);
 
 /* sandbox_setup.c: whether runs go through bwrap (runs sbx_init if nobody
  * did); resolves the program, builds what is exec'd, makes the cgroup and
@@ -177,6 +198,9 @@ struct sbx_diag_in {
 	const char *const *student_files;
 	const char *lab_dir;          /* other files under it are the harness's; may be NULL */
 	const char *headline;         /* "timed out after 2.0 s." */
+	bool still;                   /* already seen frozen: its threads need no watching */
+	bool runner;                  /* the program's first process runs tests it forks: while
+	                                 one is there, the runner's own threads are not shown */
 	double gdb_s;
 	void (*wait_ms)(void *ctx, int ms);
 	void *ctx;

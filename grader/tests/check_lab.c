@@ -293,7 +293,9 @@ START_TEST(test_lab_hint_hang_never_points_above)
 END_TEST
 
 /* One run that times out marks the lab hung; every later run of it gets at
- * most HUNG_CAP_S and, timing out, says its deadline was cut. */
+ * most HUNG_CAP_S and, timing out, says its deadline was cut; one in which
+ * nothing runs is stopped sooner, once HUNG_FROZEN_S has shown it, and says
+ * that. */
 START_TEST(test_lab_run_cuts_deadlines_once_the_lab_hung)
 {
 	struct options opt;
@@ -313,13 +315,20 @@ START_TEST(test_lab_run_cuts_deadlines_once_the_lab_hung)
 	sbx_result_free(&r);
 	ck_assert_double_eq(lab_deadline(&ctx, 60), HUNG_CAP_S);
 	ck_assert_double_eq(lab_deadline(&ctx, 1), 1);
+	char *spin[] = { "sh", "-c", "while :; do :; done", NULL };
 	double t0 = now_s();
-	ck_assert_int_eq(lab_run(&ctx, argv, NULL, 60, &r), 0);
-	ck_assert(r.timed_out && now_s() - t0 < HUNG_CAP_S + 5);
+	ck_assert_int_eq(lab_run(&ctx, spin, NULL, 60, &r), 0);
+	ck_assert(r.timed_out && !r.frozen && now_s() - t0 < HUNG_CAP_S + 5);
 	char *cut = xasprintf("deadline was cut from 60 s to %.0f s because an earlier check "
 	                      "of this lab hung", HUNG_CAP_S);
 	ck_assert_msg(strstr(r.diagnosis, cut), "%s", r.diagnosis);
 	free(cut);
+	sbx_result_free(&r);
+	t0 = now_s();
+	ck_assert_int_eq(lab_run(&ctx, argv, NULL, 60, &r), 0); /* asleep: nothing runs */
+	ck_assert_msg(r.timed_out && r.frozen && now_s() - t0 < HUNG_CAP_S, "%.1f s", now_s() - t0);
+	ck_assert_msg(strstr(r.diagnosis, "was stopped as soon as nothing in it ran") &&
+	              strstr(r.diagnosis, "Every thread is waiting"), "%s", r.diagnosis);
 	sbx_result_free(&r);
 	lab_unstage(&ctx);
 	free(sub); free(why); free(ctx.scratch); free(ctx.labdir); free(ctx.outdir);

@@ -352,6 +352,31 @@ START_TEST(test_sandbox_relock_names_holder_and_harness)
 }
 END_TEST
 
+/* The same test in which nothing runs is stopped by the sandbox as soon as
+ * frozen_s has shown it (its runner sees it killed), with its diagnosis. */
+START_TEST(test_sandbox_frozen_test_stopped_at_once)
+{
+	char *argv[] = { fixture("stuck"), NULL };
+	const char *files[] = { "stuck.c", NULL };
+	struct sbx_opts o = { .argv = argv, .scratch = scratch, .timeout_s = 20,
+	                      .student_files = files, .lab_dir = fixtures, .diagnose = true,
+	                      .stuck_s = 2, .hang_s = 4, .frozen_s = 0.5 };
+	struct sbx_result r;
+	ck_assert_int_eq(sbx_run(&o, &r), 0);
+	fprintf(stderr, "# frozen (%.1f s):\n%s", r.wall_s, r.stuck ? r.stuck : "(none)\n");
+	ck_assert_int_eq(r.nblocks, 1);
+	ck_assert(r.blocks[0].stopped && r.blocks[0].hung);
+	ck_assert_msg(strstr(r.stuck, "nothing in it had run for 0.5 s: the grader stopped it") &&
+	              strstr(r.stuck, "Every thread is waiting") &&
+	              strstr(r.stuck, "pthread_mutex_lock, called from relock (stuck.c:20)"), "%s",
+	              r.stuck);
+	ck_assert_str_eq(r.output, "runner: starting the test\nrunner: the test ended by itself\n");
+	ck_assert(!r.timed_out && r.wall_s < 2);
+	sbx_result_free(&r);
+	ck_assert_int_eq(count_named("sbx_stuck"), 0);
+}
+END_TEST
+
 /* A harness thread that burns CPU while it polls for a result is not a
  * loop of the student's: the verdict is the student's threads', all
  * waiting, and the lines agree with it. */
@@ -639,6 +664,7 @@ int main(void)
 		{ "Limits", test_sandbox_spin_diagnosed_as_loop },
 		{ "Limits", test_sandbox_growing_memory_is_not_called_stuck },
 		{ "Limits", test_sandbox_stuck_test_diagnosed_before_its_kill },
+		{ "Limits", test_sandbox_frozen_test_stopped_at_once },
 		{ "Limits", test_sandbox_output_cap_truncates },
 		{ "Limits", test_sandbox_output_flood_stopped },
 		{ "Limits", test_sandbox_write_outside_scratch_fails },
