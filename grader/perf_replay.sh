@@ -44,6 +44,18 @@ figure() {
 	printf '%s\n' "$text" | sed -n 's/^\(speedup\|growth\) \([0-9.]*\)x.*/\2x/p' | head -n 1
 }
 
+# "pass=N inconclusive=N fail=N median=F (min-max)" of "check verdict figure" lines.
+summarise() {
+	awk '{ n[$2]++; f = $3; u = f; sub(/^[0-9.]*/, "", u); sub(/[%x]$/, "", f)
+	       if (f != "?") { v[++k] = f + 0; unit = u } }
+	END {
+		for (i = 2; i <= k; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
+		m = k == 0 ? 0 : k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
+		printf "pass=%d inconclusive=%d fail=%d median=", n["passed"], n["inconclusive"],
+		       n["failed"] + n["grader error"] + n["missing"] + 0
+		if (k) printf "%.2f%s (%.2f-%.2f)\n", m, unit, v[1], v[k]; else print "-" }'
+}
+
 # A copy of the references with one variant applied: DIR/NN-topic/<files>.
 stage_variant() { # lab patch dir
 	mkdir -p "$3/$1"
@@ -70,32 +82,29 @@ for lab in $(ls -d labs/[0-9]*/ | sed 's|labs/||; s|/$||'); do
 	fi
 	for sub in $subs; do
 		name=$([ "$sub" = solutions ] && echo reference || basename "$variant" .patch)
-		for check in $checks; do
-			pass=0 inc=0 fail=0 figs=
-			i=0
-			while [ $i -lt "$n" ]; do
-				i=$((i + 1))
-				"$grader" --root . --lab "$num" --submission "$sub" --check "$check" \
-					--json "$work/r.json" --progress none >/dev/null 2>&1 || true
-				v=$(jq -r '.tests[0].extra_data.verdict // "missing"' "$work/r.json")
-				f=$(jq -r '.tests[0].output' "$work/r.json" | figure)
-				figs="$figs ${f:-?}"
-				case $v in
-				passed) pass=$((pass + 1)) ;;
-				inconclusive) inc=$((inc + 1)) ;;
-				*) fail=$((fail + 1))
-				   echo "  $lab $check $name replay $i: $v" >&2
-				   jq -r '.tests[0].output' "$work/r.json" | head -n 3 | sed 's/^/    /' >&2 ;;
+		: > "$work/tally"
+		i=0
+		while [ $i -lt "$n" ]; do # one grade times every check of the lab, in turn
+			i=$((i + 1))
+			"$grader" --root . --lab "$num" --submission "$sub" \
+				--check "$(echo $checks | tr ' ' ',')" \
+				--json "$work/r.json" --progress none >/dev/null 2>&1 || true
+			for check in $checks; do
+				row=$(jq -c --arg c "$check" '[.tests[] | select(.extra_data.id == $c)][0]
+					// {}' "$work/r.json")
+				v=$(echo "$row" | jq -r '.extra_data.verdict // "missing"')
+				f=$(echo "$row" | jq -r '.output // ""' | figure)
+				echo "$check $v ${f:-?}" >> "$work/tally"
+				case $v in passed | inconclusive) ;; *)
+					echo "  $lab $check $name replay $i: $v" >&2
+					echo "$row" | jq -r '.output // ""' | head -n 3 | sed 's/^/    /' >&2 ;;
 				esac
 			done
-			fails=$((fails + fail))
-			stats=$(echo "$figs" | tr ' ' '\n' | grep -v '^$' | grep -v '?' |
-				sed 's/[%x]$//' | sort -n | awk '{ v[NR] = $1 } END {
-					if (NR == 0) { print "-"; exit }
-					m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-					printf "%.2f%s (%.2f-%.2f)", m, u, v[1], v[NR] }' u="$(echo "$figs" |
-				grep -o '[%x]' | head -n 1)")
-			say "$lab $check $name pass=$pass inconclusive=$inc fail=$fail median=$stats"
+		done
+		for check in $checks; do
+			line=$(awk -v c="$check" '$1 == c' "$work/tally" | summarise)
+			fails=$((fails + $(echo "$line" | sed 's/.*fail=\([0-9]*\).*/\1/')))
+			say "$lab $check $name $line"
 		done
 	done
 done
