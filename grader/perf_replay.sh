@@ -92,12 +92,12 @@ for lab in $(ls -d labs/[0-9]*/ | sed 's|labs/||; s|/$||'); do
 			for check in $checks; do
 				row=$(jq -c --arg c "$check" '[.tests[] | select(.extra_data.id == $c)][0]
 					// {}' "$work/r.json")
-				v=$(echo "$row" | jq -r '.extra_data.verdict // "missing"')
-				f=$(echo "$row" | jq -r '.output // ""' | figure)
+				v=$(printf "%s\n" "$row" | jq -r '.extra_data.verdict // "missing"')
+				f=$(printf "%s\n" "$row" | jq -r '.output // ""' | figure)
 				echo "$check $v ${f:-?}" >> "$work/tally"
 				case $v in passed | inconclusive) ;; *)
 					echo "  $lab $check $name replay $i: $v" >&2
-					echo "$row" | jq -r '.output // ""' | head -n 3 | sed 's/^/    /' >&2 ;;
+					printf "%s\n" "$row" | jq -r '.output // ""' | head -n 3 | sed 's/^/    /' >&2 ;;
 				esac
 			done
 		done
