@@ -41,7 +41,8 @@ figure() {
 	text=$(cat)
 	share=$(printf '%s\n' "$text" | sed -n 's/.*Your speedup is \([0-9.]*\)% of.*/\1%/p' | head -n 1)
 	[ -n "$share" ] && { echo "$share"; return; }
-	printf '%s\n' "$text" | sed -n 's/^\(speedup\|growth\) \([0-9.]*\)x.*/\2x/p' | head -n 1
+	printf '%s\n' "$text" | sed -n 's/^\(INCONCLUSIVE: \)\{0,1\}\(speedup\|growth\) \([0-9.]*\)x.*/\3x/p' |
+		head -n 1
 }
 
 # "pass=N inconclusive=N fail=N median=F (min-max)" of "check verdict figure" lines.
