@@ -13,18 +13,6 @@
 #include "grader.h"
 #include "selftest.h"
 
-static char *file_text(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	char *text = calloc(1, 1 << 20);
-	size_t len = fread(text, 1, (1 << 20) - 1, f);
-	text[len] = '\0';
-	fclose(f);
-	return text;
-}
-
 /* The one test_timeout_s of the lab's unit checks (0: none). */
 static double unit_timeout(const char *lab, json_t *spec)
 {

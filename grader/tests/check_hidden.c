@@ -225,14 +225,8 @@ static void hidden_rows(struct results *rs)
 
 static char *slurp(const char *path)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = fopen(path, "r");
-	if (f && getdelim(&text, &len, '\0', f) < 0)
-		text = NULL;
-	if (f)
-		fclose(f);
-	ck_assert_ptr_nonnull(text);
+	char *text = file_text(path);
+	ck_assert_msg(text != NULL, "%s cannot be read", path);
 	return text;
 }
 

@@ -64,18 +64,6 @@ static struct lab_ctx ctx_for(struct options *opt, struct results *rs, json_t *s
 	return (struct lab_ctx){ .opt = opt, .lab = "99-demo", .spec = spec, .rs = rs };
 }
 
-static char *slurp(const char *path)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = fopen(path, "r");
-	if (f && getdelim(&text, &len, '\0', f) < 0)
-		text = NULL;
-	if (f)
-		fclose(f);
-	return text;
-}
-
 START_TEST(test_lab_plan_one_row_per_test_and_per_check)
 {
 	struct options opt;
@@ -147,7 +135,7 @@ START_TEST(test_lab_stage_copies_student_file_over_pristine_lab)
 	ck_assert_int_eq(lab_stage(&ctx, sub, &why), 0);
 	char *staged = xasprintf("%s/tasks.c", ctx.labdir);
 	char *test = xasprintf("%s/tests/check_demo.c", ctx.labdir);
-	char *text = slurp(staged), *pristine = slurp(test);
+	char *text = file_text(staged), *pristine = file_text(test);
 	ck_assert_str_eq(text, "/* student */\n");
 	ck_assert_str_eq(pristine, "/* pristine test */\n");
 	lab_unstage(&ctx);

@@ -81,14 +81,9 @@ static char *text_report(bool color, int flags)
 
 static char *slurp(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	char *buf = NULL;
-	size_t cap = 0;
-	ssize_t n = getdelim(&buf, &cap, '\0', f);
-	ck_assert_int_gt(n, 0);
-	fclose(f);
-	return buf;
+	char *text = file_text(path);
+	ck_assert_msg(text != NULL, "%s cannot be read", path);
+	return text;
 }
 
 /* ---- text ----------------------------------------------------------- */

@@ -47,20 +47,6 @@ struct file {
 static struct file files[4096];
 static size_t nfiles;
 
-static char *slurp(const char *path)
-{
-	char *text = NULL;
-	size_t cap = 0;
-	FILE *f = fopen(path, "r");
-	if (f && getdelim(&text, &cap, '\0', f) < 0) {
-		free(text);
-		text = NULL;
-	}
-	if (f)
-		fclose(f);
-	return text;
-}
-
 /* Lower case, markup and comment leaders dropped, every run of blanks one
  * space: a title wrapped over two comment lines or quoted in a Markdown
  * table still matches. */
@@ -85,7 +71,7 @@ static int add_file(const char *path, const struct stat *st, int type, struct FT
 	(void)f;
 	if (type != FTW_F || nfiles == sizeof files / sizeof files[0])
 		return 0;
-	char *text = slurp(path);
+	char *text = file_text(path);
 	if (!text)
 		return 0;
 	files[nfiles].rel = xstrdup(path + strlen(rel) + 1);
@@ -191,7 +177,7 @@ START_TEST(test_secrecy_no_hidden_test_named)
 	/* and the test functions of their sources, helpers' names aside */
 	ck_assert_int_eq(glob("labs/*/hidden/check_*.c", 0, NULL, &g), 0);
 	for (size_t k = 0; k < g.gl_pathc; k++) {
-		char *src = slurp(g.gl_pathv[k]);
+		char *src = file_text(g.gl_pathv[k]);
 		ck_assert_ptr_nonnull(src);
 		for (const char *p = src; (p = strstr(p, "\nSTART_TEST(")); p++) {
 			char fn[128];
@@ -271,7 +257,7 @@ static bool line_with_figure(const char *text, double points)
 START_TEST(test_secrecy_hidden_points_published_and_true)
 {
 	glob_t g;
-	char *syllabus = slurp("syllabus.md");
+	char *syllabus = file_text("syllabus.md");
 	ck_assert_ptr_nonnull(syllabus);
 	ck_assert_int_eq(glob("labs/*/lab.json", 0, NULL, &g), 0);
 	for (size_t k = 0; k < g.gl_pathc; k++) {
@@ -283,7 +269,7 @@ START_TEST(test_secrecy_hidden_points_published_and_true)
 		ck_assert_msg(said == real, "%s: hidden_points is %g, hidden/hidden.json's points add "
 		              "up to %g", g.gl_pathv[k], said, real);
 		if (real > 0) {
-			char *readme = xasprintf("%s/README.md", dir), *text = slurp(readme);
+			char *readme = xasprintf("%s/README.md", dir), *text = file_text(readme);
 			ck_assert_msg(text && line_with_figure(text, real),
 			              "%s has no line saying the %g hidden points", readme, real);
 			char *head = xasprintf("### %s", lab);
@@ -319,7 +305,7 @@ static void build_release(void)
 	int status = system(cmd);
 	built_rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	char *log = xasprintf("%s/release.txt", tmp);
-	built = slurp(log);
+	built = file_text(log);
 	if (built_rc == 0)
 		nftw(rel, add_file, 32, FTW_PHYS);
 	free(cmd);

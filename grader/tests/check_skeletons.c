@@ -49,15 +49,7 @@ static int run(const char *cmd, char **out)
 
 static char *text_of(const char *rel)
 {
-	char *path = xasprintf("%s/%s", dir, rel), *text = NULL;
-	size_t cap = 0;
-	FILE *f = fopen(path, "r");
-	if (f && getdelim(&text, &cap, '\0', f) < 0) {
-		free(text);
-		text = NULL;
-	}
-	if (f)
-		fclose(f);
+	char *path = xasprintf("%s/%s", dir, rel), *text = file_text(path);
 	free(path);
 	return text;
 }

@@ -27,18 +27,6 @@ static int run(const char *cmd, char **out)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-static char *file_text(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	char *text = calloc(1, 1 << 20);
-	size_t len = fread(text, 1, (1 << 20) - 1, f);
-	text[len] = '\0';
-	fclose(f);
-	return text;
-}
-
 START_TEST(test_sweep_lab01_tabulates_growing_speedups_and_draws_them)
 {
 	char *out, *svg = xasprintf("%s/curve.svg", dir);

@@ -6,6 +6,7 @@
  *   grade_with    one grader run with options; its exit code and results.json.
  *   grade         the same with no options.
  *   row_matches   whether a results row is the row (or check) an id names.
+ *   file_text     a whole file as a string.
  *   assert_rows   every row an id list names has the given status (NULL: is there).
  *   now_s         a monotonic clock in seconds.
  *   suite_passes  every grader suite's main: run, count, judge.
@@ -32,6 +33,8 @@ int grade_with(const char *lab, const char *submission, const char *checks,
                struct grade_opts *go, json_t **results);
 int grade(const char *lab, const char *submission, const char *checks, json_t **results);
 bool row_matches(json_t *t, const char *lab, const char *id);
+/* The whole file as a string (free it), or NULL when it cannot be read. */
+char *file_text(const char *path);
 void assert_rows(json_t *results, const char *lab, json_t *ids, const char *status);
 
 /* Runs a suite in fork mode: true when no test failed and at least min_ran

@@ -146,3 +146,17 @@ bool suite_passes(Suite *s, int min_ran)
 	srunner_free(sr);
 	return failed == 0 && ran >= min_ran;
 }
+
+char *file_text(const char *path)
+{
+	char *text = NULL;
+	size_t cap = 0;
+	FILE *f = fopen(path, "r");
+	if (f && getdelim(&text, &cap, '\0', f) < 0) {
+		free(text);
+		text = NULL;
+	}
+	if (f)
+		fclose(f);
+	return text;
+}
