@@ -30,7 +30,12 @@ BUILD      ?= $(ROOT)/build
 OUT        := $(BUILD)/labs/$(LAB)
 
 CC      ?= cc
-CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -pthread -g -O2 -I$(COMMON_DIR) -I. $(EXTRA_CFLAGS)
+# DEBUG_ROOT=/path (the grader's builds): the debug information names ROOT's
+# files under that one path, wherever ROOT is, so an object compiled in one
+# folder is the same as one compiled in another (grader/SPEC.md, "Built
+# once"). Only the debug strings change, never the code.
+DEBUG_MAP := $(if $(DEBUG_ROOT),-fdebug-prefix-map=$(realpath $(ROOT))=$(DEBUG_ROOT))
+CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -pthread -g -O2 -I$(COMMON_DIR) -I. $(DEBUG_MAP) $(EXTRA_CFLAGS)
 LDFLAGS := -pthread $(EXTRA_LDFLAGS)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
 LDLIBS  := -lm
@@ -132,6 +137,19 @@ hidden: $(HIDDEN_PROGRAMS)
 $(HIDDEN_PROGRAMS): $(OUT)/%: $(OUT)/hidden/%.o $(STUDENT_OBJ) $(HARNESS_OBJ) $(COMMON_OBJ)
 	$(SAY) LD '$(@F)$(KIND)'
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+# ---- what the grader compiles once (grader/SPEC.md, "Built once") ----
+# Every object that holds no student code: common/, the harness, each
+# program's own file and the hidden tests'. `make pristine` builds them in a
+# copy of the lab without its student files; the grader keeps them and
+# copies them into each staged lab, where make then compiles only the
+# student's files and links.
+PROGRAM_OBJ  := $(foreach p,$(PROGRAMS),$(OUT)/$(if $(filter check_%,$(p)),tests/)$(p).o)
+PRISTINE_OBJ := $(filter-out $(STUDENT_OBJ),$(COMMON_OBJ) $(HARNESS_OBJ) $(PROGRAM_OBJ) \
+                $(patsubst %.c,$(OUT)/%.o,$(wildcard hidden/check_*.c)))
+.PHONY: pristine
+pristine: $(PRISTINE_OBJ)
+	@:
 
 # ---- the commands a student types (each names the program it runs) ----
 HELGRIND_SUPP := $(ROOT)/grader/helgrind.supp
@@ -246,10 +264,14 @@ tsan/%:
 # looks at the exit of the program and of each test, not of the processes
 # a test's code forks (common/asan/leak_scope.c).
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -g -O1
+ASAN_MAKE = $(MAKE) --no-print-directory BUILD=$(BUILD)/asan BUILD_KIND=asan EXTRA_CFLAGS="$(ASAN_FLAGS)" \
+  EXTRA_LDFLAGS="-fsanitize=address,undefined -static-libasan -static-libubsan"
 asan/%:
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan BUILD_KIND=asan EXTRA_CFLAGS="$(ASAN_FLAGS)" \
-	  EXTRA_LDFLAGS="-fsanitize=address,undefined -static-libasan -static-libubsan" \
-	  $(BUILD)/asan/labs/$(LAB)/$*
+	@$(ASAN_MAKE) $(BUILD)/asan/labs/$(LAB)/$*
+# The sanitizer build's objects that hold no student code (the grader's cache).
+.PHONY: asan-pristine
+asan-pristine:
+	@$(ASAN_MAKE) pristine
 
 # make coverage: every test program of the lab (TEST_PROGRAMS, its check_*
 # programs) runs once, their counts added up: what the lab's tests reach

@@ -29,12 +29,9 @@
 
 static int build_asan(struct lab_ctx *ctx, const char *program, struct sbx_result *r)
 {
-	char *buildvar = xasprintf("BUILD=%s/build", ctx->scratch);
 	char *target = xasprintf("asan/%s", program);
-	char *argv[] = { "make", "--silent", "--no-print-directory", buildvar, target, NULL };
 	json_t *build = json_object_get(ctx->spec, "build");
-	int rc = lab_run_build(ctx, argv, spec_num(build, "timeout_s", 120), r);
-	free(buildvar);
+	int rc = lab_make(ctx, target, spec_num(build, "timeout_s", 120), r);
 	free(target);
 	return rc < 0 ? -1 : (r->exit_code != 0 || r->timed_out) ? 1 : 0;
 }
@@ -60,10 +57,12 @@ static void read_logs(struct lab_ctx *ctx, struct san_tally *t, char **raw)
 		FILE *f = fopen(path, "r");
 		size_t cap = 0;
 		if (f && getdelim(&text, &cap, '\0', f) > 0) {
-			san_read(text, ctx->labdir, ctx->scratch,
+			char *real = lab_realias(ctx, text); /* the debug paths as the scratch's */
+			san_read(real, ctx->labdir, ctx->scratch,
 			         json_object_get(ctx->spec, "student_files"), t);
 			if (!*raw || strlen(*raw) < RAW_MAX)
-				strappend(raw, "%.*s", RAW_MAX, text);
+				strappend(raw, "%.*s", RAW_MAX, real);
+			free(real);
 		}
 		if (f)
 			fclose(f);

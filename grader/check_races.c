@@ -894,7 +894,7 @@ static void hung_natively(struct lab_ctx *ctx, json_t *check, struct result *row
 		int rc = helgrind(ctx, check, true, HARVEST_S, &hg);
 		ctx->hung = true;
 		if (rc == 0)
-			races_read(ctx->scratch, ctx->scratch, json_object_get(ctx->spec, "student_files"),
+			races_read(ctx->scratch, LAB_DEBUG_ROOT, json_object_get(ctx->spec, "student_files"),
 			           "", &t);
 		if (t.errors > 0) {
 			resolve_fields(ctx, check, &t.summary);
@@ -988,18 +988,18 @@ static void check_helgrind(struct lab_ctx *ctx, json_t *check, struct result *ro
 		return;
 	}
 	json_t *files = json_object_get(ctx->spec, "student_files");
-	races_read(ctx->scratch, ctx->scratch, files, "", &t);
+	races_read(ctx->scratch, LAB_DEBUG_ROOT, files, "", &t);
 	if (!r.timed_out && t.errors > 0) { /* the text run says which locks were held */
 		helgrind(ctx, check, false, deadline, &text);
 		hg_tally_free(&t);
-		races_read(ctx->scratch, ctx->scratch, files, text.output ? text.output : "", &t);
+		races_read(ctx->scratch, LAB_DEBUG_ROOT, files, text.output ? text.output : "", &t);
 	} else if (!r.timed_out && unexplained(&r, &t)) {
 		sbx_result_free(&r);
 		remove_reports(ctx->scratch);
 		hg_tally_free(&t);
 		again = true;
 		if (helgrind(ctx, check, true, deadline, &r) == 0)
-			races_read(ctx->scratch, ctx->scratch, files, "", &t);
+			races_read(ctx->scratch, LAB_DEBUG_ROOT, files, "", &t);
 	}
 	resolve_fields(ctx, check, &t.summary);
 	const char *hint = lab_hint(ctx, check, NULL, r.timed_out);

@@ -16,6 +16,7 @@
 #ifndef CHECKS_H
 #define CHECKS_H
 
+#include <sys/types.h>
 #include "grader.h"
 #include "sandbox.h"
 
@@ -62,6 +63,23 @@ int lab_run(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
 /* The same for a build step (make): never cut, never marks the lab hung. */
 int lab_run_build(struct lab_ctx *ctx, char *const *argv, double timeout_s,
                   struct sbx_result *r);
+/* make target in the staged lab, as lab_run_build runs it: every build of
+ * the grader goes through here. Its debug information names the staged
+ * copy's files under LAB_DEBUG_ROOT, not under the scratch folder, so that
+ * what is compiled in one folder can be used in another (objcache.h,
+ * lab_snapshot). lab_realias: text (a tool's report) with those paths read
+ * as the scratch's own, a new string. */
+#define LAB_DEBUG_ROOT "/grade"
+int lab_make(struct lab_ctx *ctx, const char *target, double timeout_s, struct sbx_result *r);
+char *lab_realias(const struct lab_ctx *ctx, const char *text);
+/* A scratch folder with the pristine lab (with_hidden: its hidden/ too) and
+ * common/, no student file: the cache's. 0, or -1 with *why. */
+int lab_stage_pristine(struct lab_ctx *ctx, bool with_hidden, char **why);
+/* A copy of the built scratch, made before any student code ran there, into
+ * a new folder *to (which lab_unstage removes when it is ctx->snapshot). */
+int lab_snapshot(struct lab_ctx *ctx, char **to);
+/* Copies a regular file of at most max bytes (no link); 0 or -1. */
+int lab_copy_file(const char *src, const char *dst, off_t max);
 #define HUNG_CAP_S 2.0
 /* A process in which no thread has run at all for this long (every one
  * asleep, none runnable) waits for what will not come: it has hung. The

@@ -8,6 +8,8 @@
 #include "checks.h"
 #include "cli.h"
 #include "grade.h"
+#include "lab_jobs.h"
+#include "objcache.h"
 #include "report.h"
 #include "rows_io.h"
 #include "sandbox.h"
@@ -23,20 +25,22 @@ static double now_s(void)
 
 /* ---- one lab ---- */
 
-/* The progress line of a check that just ran: its own outcome, and whether
- * the score step will hold it back for a requirement that failed. */
-static void check_done(struct lab_ctx *ctx, json_t *check, size_t first, size_t row, size_t n)
+/* The progress line of a check that just ran (s seconds): its own outcome,
+ * and whether the score step will hold it back for a requirement that
+ * failed. */
+static void check_done(struct lab_ctx *ctx, const struct check_span *c, size_t first, double s)
 {
-	const struct result *rows = &ctx->rs->rows[row];
+	const struct result *rows = &ctx->rs->rows[c->row];
 	size_t passed = 0;
-	for (size_t k = 0; k < n; k++)
+	for (size_t k = 0; k < c->n; k++)
 		passed += rows[k].verdict == V_PASS;
-	char *summary = n == 1 ? xstrdup(verdict_name(rows[0].verdict))
-	                : xasprintf("%zu of %zu tests passed", passed, n);
-	char *unmet = requires_unmet(ctx->spec, check, &ctx->rs->rows[first], row + n - first);
+	char *summary = c->n == 1 ? xstrdup(verdict_name(rows[0].verdict))
+	                : xasprintf("%zu of %zu tests passed", passed, c->n);
+	char *unmet = requires_unmet(ctx->spec, c->check, &ctx->rs->rows[first],
+	                             c->row + c->n - first);
 	if (unmet)
 		strappend(&summary, "; not scored until %s", unmet);
-	progress_done(summary);
+	progress_ran(spec_str(c->check, "name", ""), s, summary);
 	free(summary);
 	free(unmet);
 }
@@ -51,34 +55,71 @@ static bool names_hold(json_t *names, const char *name)
 	return false;
 }
 
-/* Runs the lab's checks from row first on; only those named in built when
- * it is not NULL (part of the code did not compile). */
-static void run_checks(struct lab_ctx *ctx, size_t first, json_t *built)
+/* The checks to run from row first on, each with its rows: those selected
+ * (--check), and only those named in built when it is not NULL (part of
+ * the code did not compile). */
+static size_t plan_spans(struct lab_ctx *ctx, size_t first, json_t *built,
+                         struct check_span *spans)
 {
 	json_t *check;
-	size_t i, row = first;
+	size_t i, row = first, nspans = 0;
 	json_array_foreach(json_object_get(ctx->spec, "checks"), i, check) {
 		const char *name = spec_str(check, "name", "");
 		size_t n = 0;
 		while (row + n < ctx->rs->n && strcmp(ctx->rs->rows[row + n].check, name) == 0)
 			n++;
-		if (n == 0)
-			continue; /* not selected by --check */
-		if (built && !names_hold(built, name)) {
-			row += n; /* its part did not compile: failed already */
-			continue;
-		}
-		sched_turn(check_alone(check)); /* a timing check has the machine to itself */
-		double t0 = now_s();
-		progress_step(name);
-		check_kind(spec_str(check, "kind", ""))(ctx, check, &ctx->rs->rows[row], n);
-		double s = now_s() - t0;
-		sched_end_turn();
-		for (size_t k = 0; k < n; k++)
-			ctx->rs->rows[row + k].seconds = s / n;
-		check_done(ctx, check, first, row, n);
+		if (n > 0 && !(built && !names_hold(built, name))) /* else failed already */
+			spans[nspans++] = (struct check_span){ check, row, n };
 		row += n;
 	}
+	return nspans;
+}
+
+static size_t lab_slots = 1; /* grade_all's: checks of one lab at once */
+static size_t span_first;    /* run_checks' first row, for span_done */
+
+static void span_done(struct lab_ctx *ctx, const struct check_span *c, double s)
+{
+	check_done(ctx, c, span_first, s);
+}
+
+/* The lab's checks: those that need no machine of their own at once when
+ * it is graded alone on several CPUs (lab_jobs.h), then the others, each
+ * in its turn, a timing check with the machine to itself. */
+static void run_checks(struct lab_ctx *ctx, size_t first, json_t *built)
+{
+	size_t nchecks = json_array_size(json_object_get(ctx->spec, "checks"));
+	struct check_span *spans = calloc(nchecks + 1, sizeof *spans);
+	struct check_span *shared = calloc(nchecks + 1, sizeof *shared);
+	size_t nspans = plan_spans(ctx, first, built, spans), nshared = 0;
+	bool *ran = calloc(nspans + 1, sizeof *ran);
+	for (size_t i = 0; i < nspans; i++)
+		if (!check_alone(spans[i].check))
+			shared[nshared++] = spans[i];
+	span_first = first;
+	if (lab_slots > 1 && nshared > 1 && sched_worker() < 0) { /* not one of many labs */
+		progress_step("checks");
+		if (lab_jobs_run(ctx, shared, nshared, (int)lab_slots, span_done))
+			for (size_t i = 0; i < nspans; i++)
+				ran[i] = !check_alone(spans[i].check);
+	}
+	for (size_t i = 0; i < nspans; i++) {
+		const struct check_span *c = &spans[i];
+		if (ran[i])
+			continue;
+		sched_turn(check_alone(c->check)); /* a timing check has the machine to itself */
+		double t0 = now_s();
+		progress_step(spec_str(c->check, "name", ""));
+		check_kind(spec_str(c->check, "kind", ""))(ctx, c->check, &ctx->rs->rows[c->row], c->n);
+		double s = now_s() - t0;
+		sched_end_turn();
+		for (size_t k = 0; k < c->n; k++)
+			ctx->rs->rows[c->row + k].seconds = s / c->n;
+		check_done(ctx, c, first, s);
+	}
+	free(spans);
+	free(shared);
+	free(ran);
 }
 
 /* The rows that could not run because the code did not compile (those of
@@ -113,6 +154,43 @@ static char *built_summary(json_t *built, int rc, enum verdict v)
 	                 "run (see the report)", json_array_size(built));
 }
 
+/* ---- the objects compiled once (objcache.h): one entry a lab, for every
+ * submission this process grades ---- */
+
+static struct { char *lab, *entry; } caches[64];
+static size_t ncaches;
+
+static const char *lab_cache(const struct options *opt, const char *lab, json_t *spec)
+{
+	for (size_t i = 0; i < ncaches; i++)
+		if (strcmp(caches[i].lab, lab) == 0)
+			return caches[i].entry;
+	char *key, *note = NULL, *entry = objcache_find(opt, lab, spec, &key);
+	if (!entry && key) {
+		progress_step("compile once");
+		entry = objcache_build(opt, lab, spec, key, &note);
+		progress_done(entry ? "the lab's own files, kept in build/cache/ for later grades"
+		                    : note);
+	}
+	if (ncaches < sizeof caches / sizeof caches[0])
+		caches[ncaches++] = (typeof(caches[0])){ xstrdup(lab), entry };
+	free(key);
+	free(note);
+	return entry;
+}
+
+/* Whether any of the lab's planned rows is a hidden check's. */
+static bool plans_hidden(struct lab_ctx *ctx, const struct result *rows, size_t n)
+{
+	json_t *checks = json_object_get(ctx->spec, "checks");
+	size_t own = (size_t)spec_num(ctx->spec, "own_checks", (double)json_array_size(checks));
+	for (size_t i = own; i < json_array_size(checks); i++)
+		for (size_t k = 0; k < n; k++)
+			if (!strcmp(rows[k].check, spec_str(json_array_get(checks, i), "name", "")))
+				return true;
+	return false;
+}
+
 static void grade_lab(struct lab_ctx *ctx, size_t first)
 {
 	struct result *rows = &ctx->rs->rows[first];
@@ -125,13 +203,17 @@ static void grade_lab(struct lab_ctx *ctx, size_t first)
 	json_t *built = NULL; /* the checks that may run after a failed build */
 	enum verdict v = V_NOT_SUBMITTED;
 	progress_lab(ctx->lab);
-	progress_step("build");
 	sched_turn(false);
+	ctx->cache = lab_cache(ctx->opt, ctx->lab, ctx->spec);
+	progress_step("build");
 	int rc = lab_stage(ctx, subdir, &why);
 	if (rc == 0) {
 		v = V_FAIL; /* from here on, a stop is the code's fault */
 		rc = lab_build(ctx, &why);
 	}
+	/* The hidden checks start from the code as built, before any of it ran. */
+	if (rc == 0 && plans_hidden(ctx, rows, n) && lab_snapshot(ctx, &ctx->snapshot) < 0)
+		ctx->snapshot = NULL; /* they stage and build again */
 	if (rc > 0 && v == V_FAIL)
 		built = lab_build_parts(ctx, &why);
 	sched_end_turn();
@@ -377,6 +459,10 @@ static void grade_scheduled(struct grading *gs, size_t n, int slots)
 		free(b.rows_dir);
 		b.rows_dir = xstrdup(mkdtemp(tmpl) ? tmpl : "/tmp");
 	}
+	for (size_t i = 0; i < n; i++) /* compiled once, before the tasks fork */
+		for (size_t l = 0; l < gs[i].nlabs; l++)
+			if (gs[i].planned[l])
+				lab_cache(&gs[i].opt, gs[i].labs[l], gs[i].specs[l]);
 	struct sched_ops ops = { .ntasks = b.ntasks, .run = task_run, .done = task_done,
 	                         .tick = task_tick, .arg = &b };
 	sched_run(&ops, slots);
@@ -402,6 +488,11 @@ void grade_all(struct grading *gs, size_t n, int slots, enum progress_mode progr
 		progress_start_tasks(progress);
 	else
 		progress_start(progress);
+	lab_slots = slots > 1 ? (size_t)slots : 1;
+	for (size_t i = 0; lab_slots > 1 && i < n; i++)
+		results_note(&gs[i].rs, "the checks of a lab ran at once on %d CPUs, each in a copy "
+		             "of the built lab of its own, each timing check alone%s", slots,
+		             sbx_worker_uids());
 	for (size_t k = 0; k < n; k++) {
 		double t0 = now_s();
 		for (size_t i = 0; i < gs[k].nlabs; i++) {

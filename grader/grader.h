@@ -95,6 +95,9 @@ struct lab_ctx {
 	bool trace_own;          /* lab_run lets the run's processes ptrace each other (sandbox.h) */
 	bool hung;               /* a check of this lab saw a hang: lab_run cuts later deadlines */
 	int hidden_stage;        /* the hidden checks' own scratch: see check_hidden in lab.c */
+	const char *cache;       /* the objects compiled once (objcache.h), or NULL */
+	char *snapshot;          /* a copy of the scratch as built, before any student code
+	                            ran: the hidden checks' start (lab_snapshot), or NULL */
 	struct results *rs;
 };
 

@@ -11,9 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "checks.h"
+#include "objcache.h"
 #include "progress.h"
 
 #define STUDENT_FILE_MAX (1 << 20) /* a bigger "source file" is not source */
+#define BUILT_FILE_MAX (256 << 20) /* a built program (the sanitizers' are big) */
 
 /* ---- the check kinds a spec may name ---- */
 
@@ -240,20 +242,21 @@ static bool is_student_file(const char *rel)
 	return false;
 }
 
-/* Copies one regular file, refusing links and oversized files. */
-static int copy_file(const char *src, const char *dst)
+/* Copies one regular file of at most max bytes, refusing links; an
+ * executable stays executable. A copy that failed half way is removed. */
+int lab_copy_file(const char *src, const char *dst, off_t max)
 {
 	char buf[65536];
 	int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	if (in < 0)
 		return -1;
-	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > STUDENT_FILE_MAX) {
+	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > max) {
 		close(in);
 		errno = EINVAL;
 		return -1;
 	}
-	int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 0111 ? 0755 : 0644);
 	ssize_t n = 0;
 	while (out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
 		if (write(out, buf, n) != n)
@@ -261,8 +264,17 @@ static int copy_file(const char *src, const char *dst)
 	close(in);
 	if (out >= 0)
 		close(out);
+	if (out >= 0 && n < 0)
+		unlink(dst);
 	return (out < 0 || n < 0) ? -1 : 0;
 }
+
+static int copy_file(const char *src, const char *dst)
+{
+	return lab_copy_file(src, dst, STUDENT_FILE_MAX);
+}
+
+static bool copy_hidden; /* with copy_skip: take hidden/ too (the cache's pristine copy) */
 
 static int copy_entry(const char *path, const struct stat *st, int type, struct FTW *f)
 {
@@ -273,14 +285,15 @@ static int copy_entry(const char *path, const struct stat *st, int type, struct 
 		return 0;
 	/* The lab's copy (the one with student files) never takes hidden/:
 	 * check_hidden stages it, later and on its own. */
-	if (copy_skip && strncmp(rel, "hidden", 6) == 0 && (rel[6] == '/' || rel[6] == '\0'))
+	if (copy_skip && !copy_hidden && strncmp(rel, "hidden", 6) == 0 &&
+	    (rel[6] == '/' || rel[6] == '\0'))
 		return 0;
 	char *dst = xasprintf("%s/%s", copy_to, rel);
 	int rc = 0;
 	if (type == FTW_D)
 		rc = (mkdir(dst, 0755) < 0 && errno != EEXIST) ? -1 : 0;
-	else if (type == FTW_F)
-		rc = copy_file(path, dst);
+	else if (type == FTW_F) /* built programs too: a snapshot of a built scratch */
+		rc = lab_copy_file(path, dst, copy_skip ? STUDENT_FILE_MAX : BUILT_FILE_MAX);
 	free(dst);
 	return rc;
 }
@@ -304,6 +317,22 @@ void lab_unstage(struct lab_ctx *ctx)
 {
 	if (ctx->scratch && !getenv("GRADER_KEEP"))
 		nftw(ctx->scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (ctx->snapshot)
+		nftw(ctx->snapshot, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(ctx->snapshot);
+	ctx->snapshot = NULL;
+}
+
+int lab_snapshot(struct lab_ctx *ctx, char **to)
+{
+	const char *tmp = getenv("TMPDIR");
+	*to = xasprintf("%s/grader-built.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(*to) && copy_tree(ctx->scratch, *to, NULL) == 0)
+		return 0;
+	nftw(*to, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(*to);
+	*to = NULL;
+	return -1;
 }
 
 static int stage_student_files(struct lab_ctx *ctx, const char *subdir, char **why)
@@ -326,7 +355,7 @@ static int stage_student_files(struct lab_ctx *ctx, const char *subdir, char **w
 	return 0;
 }
 
-static int stage_pristine(struct lab_ctx *ctx)
+static int stage_pristine(struct lab_ctx *ctx, bool with_hidden)
 {
 	const char *root = ctx->opt->root;
 	char *pristine = xasprintf("%s/labs/%s", root, ctx->lab);
@@ -336,19 +365,21 @@ static int stage_pristine(struct lab_ctx *ctx)
 	char *gdir = xasprintf("%s/grader", ctx->scratch);
 	char *supp = xasprintf("%s/grader/helgrind.supp", root);
 	char *supp_to = xasprintf("%s/helgrind.supp", gdir);
+	copy_hidden = with_hidden;
 	int rc = (mkdir(labs, 0755) || mkdir(gdir, 0755) || mkdir(common_to, 0755) ||
 	          copy_tree(pristine, ctx->labdir, json_object_get(ctx->spec, "student_files")) ||
 	          copy_tree(common, common_to, NULL) ||
 	          copy_file(supp, supp_to)) ? -1 : 0;
 	free(pristine); free(common); free(labs); free(common_to);
+	copy_hidden = false;
 	free(gdir); free(supp); free(supp_to);
 	return rc;
 }
 
-int lab_stage(struct lab_ctx *ctx, const char *subdir, char **why)
+/* A new scratch folder for ctx: its paths set, nothing in it. */
+static int new_scratch(struct lab_ctx *ctx, char **why)
 {
 	const char *tmp = getenv("TMPDIR");
-	*why = NULL;
 	ctx->scratch = xasprintf("%s/grader.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(ctx->scratch)) {
 		*why = xasprintf("could not make a scratch folder: %s", strerror(errno));
@@ -356,10 +387,27 @@ int lab_stage(struct lab_ctx *ctx, const char *subdir, char **why)
 	}
 	ctx->labdir = xasprintf("%s/labs/%s", ctx->scratch, ctx->lab);
 	ctx->outdir = xasprintf("%s/build/labs/%s", ctx->scratch, ctx->lab);
-	if (stage_pristine(ctx) < 0) {
+	return 0;
+}
+
+int lab_stage_pristine(struct lab_ctx *ctx, bool with_hidden, char **why)
+{
+	*why = NULL;
+	if (new_scratch(ctx, why) < 0)
+		return -1;
+	if (stage_pristine(ctx, with_hidden) < 0) {
 		*why = xasprintf("could not copy the pristine lab: %s", strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+int lab_stage(struct lab_ctx *ctx, const char *subdir, char **why)
+{
+	if (lab_stage_pristine(ctx, false, why) < 0)
+		return -1;
+	if (ctx->cache)
+		objcache_seed(ctx->cache, ctx->scratch, ctx->lab, false);
 	if (access(subdir, F_OK) != 0) {
 		*why = xasprintf("The folder %s was not submitted.", subdir);
 		return 1;
@@ -411,11 +459,12 @@ int lab_run(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
 	                  strncmp(ctx->scratch, batch, strlen(batch)) != 0;
 	const char *hidden[] = { ctx->opt->root, ctx->opt->submission,
 	                         hide_batch ? batch : NULL, NULL };
+	char *debug_labdir = xasprintf(LAB_DEBUG_ROOT "/labs/%s", ctx->lab); /* gdb's paths */
 	struct sbx_opts o = {
 		.argv = argv, .cwd = ctx->labdir, .env = env, .scratch = ctx->scratch,
 		.hidden = hidden, .timeout_s = lab_deadline(ctx, timeout_s),
 		.mem_mb = ctx->mem_mb ? ctx->mem_mb : (long)spec_num(ctx->spec, "mem_mb", 0),
-		.student_files = names, .lab_dir = ctx->labdir, .diagnose = true,
+		.student_files = names, .lab_dir = debug_labdir, .diagnose = true,
 		.stuck_s = ctx->stuck_s, .trace_own = ctx->trace_own,
 		.hang_s = ctx->stuck_s > 0 ? ctx->test_timeout_s : 0,
 		.frozen_s = HUNG_FROZEN_S, .hung = ctx->hung, .cut_s = HUNG_CAP_S / 2,
@@ -436,7 +485,33 @@ int lab_run(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
 		ctx->hung = true;
 	strv_free(env);
 	free(batch);
+	free(debug_labdir);
 	return rc;
+}
+
+/* make TARGET in the staged lab, as every build of the grader runs it: its
+ * output in the scratch's build/, its debug paths under LAB_DEBUG_ROOT. */
+int lab_make(struct lab_ctx *ctx, const char *target, double timeout_s, struct sbx_result *r)
+{
+	char *buildvar = xasprintf("BUILD=%s/build", ctx->scratch);
+	char *argv[] = { "make", "--silent", "--no-print-directory", buildvar,
+	                 "DEBUG_ROOT=" LAB_DEBUG_ROOT, (char *)target, NULL };
+	int rc = lab_run_build(ctx, argv, timeout_s, r);
+	free(buildvar);
+	return rc;
+}
+
+char *lab_realias(const struct lab_ctx *ctx, const char *text)
+{
+	char *out = NULL;
+	const char *p = text, *hit;
+	size_t len = strlen(LAB_DEBUG_ROOT "/");
+	while ((hit = strstr(p, LAB_DEBUG_ROOT "/"))) {
+		strappend(&out, "%.*s%s/", (int)(hit - p), p, ctx->scratch);
+		p = hit + len;
+	}
+	strappend(&out, "%s", p);
+	return out;
 }
 
 /* A build compiles; it is not the student's program hanging: its deadline is
@@ -535,15 +610,15 @@ static int build_hidden(struct lab_ctx *ctx, struct result *row, char **why)
 	char *from = xasprintf("%s/labs/%s/hidden", ctx->opt->root, ctx->lab);
 	char *to = xasprintf("%s/hidden", ctx->labdir);
 	char *objs = xasprintf("%s/hidden", ctx->outdir);
-	char *buildvar = xasprintf("BUILD=%s/build", ctx->scratch);
-	char *argv[] = { "make", "--silent", "--no-print-directory", buildvar, "hidden", NULL };
 	struct sbx_result r = { 0 };
 	int rc = copy_tree(from, to, NULL) ? -1 : 0;
+	if (rc == 0 && ctx->cache) /* after the sources: the objects are the newer */
+		objcache_seed(ctx->cache, ctx->scratch, ctx->lab, true);
 	if (rc < 0)
 		*why = xasprintf("could not copy the hidden tests: %s", strerror(errno));
-	else if ((rc = lab_run_build(ctx, argv,
-	                             spec_num(json_object_get(ctx->spec, "build"), "timeout_s", 120),
-	                             &r)) < 0)
+	else if ((rc = lab_make(ctx, "hidden",
+	                        spec_num(json_object_get(ctx->spec, "build"), "timeout_s", 120),
+	                        &r)) < 0)
 		*why = xasprintf("could not run the build: %s", r.output ? r.output : "");
 	else if (r.exit_code != 0 || r.timed_out) {
 		*why = xstrdup("The hidden tests did not build with your code, so they score 0. "
@@ -559,7 +634,7 @@ static int build_hidden(struct lab_ctx *ctx, struct result *row, char **why)
 		rc = -1;
 	}
 	sbx_result_free(&r);
-	free(from); free(to); free(objs); free(buildvar);
+	free(from); free(to); free(objs);
 	return rc;
 }
 
@@ -573,13 +648,26 @@ static int stage_hidden(struct lab_ctx *ctx, struct result *rows, size_t n)
 {
 	char *subdir = xasprintf("%s/%s", ctx->opt->submission, ctx->lab);
 	char *why = NULL;
+	char *snapshot = ctx->snapshot;
+	ctx->snapshot = NULL; /* the new scratch is made from it, and takes it along */
 	lab_unstage(ctx);
 	free(ctx->scratch); free(ctx->labdir); free(ctx->outdir);
 	ctx->scratch = ctx->labdir = ctx->outdir = NULL;
-	int rc = lab_stage(ctx, subdir, &why);
-	if (rc == 0) {
-		free(why);
-		rc = lab_build(ctx, &why);
+	int rc;
+	if (snapshot) { /* the student's code as built, before any of it ran */
+		rc = new_scratch(ctx, &why);
+		if (rc == 0 && copy_tree(snapshot, ctx->scratch, NULL) != 0) {
+			why = xasprintf("could not copy the built lab: %s", strerror(errno));
+			rc = -1;
+		}
+		remove_tree(snapshot);
+		free(snapshot);
+	} else {
+		rc = lab_stage(ctx, subdir, &why);
+		if (rc == 0) {
+			free(why);
+			rc = lab_build(ctx, &why);
+		}
 	}
 	if (rc == 0) {
 		free(why);

@@ -34,12 +34,9 @@ static char *head_lines(const char *text, int lines)
  * why. */
 static int make_target(struct lab_ctx *ctx, const char *target, char **said, bool *late)
 {
-	char *buildvar = xasprintf("BUILD=%s/build", ctx->scratch);
-	char *argv[] = { "make", "--silent", "--no-print-directory", buildvar,
-	                 (char *)target, NULL };
 	struct sbx_result r;
-	int rc = lab_run_build(ctx, argv, spec_num(json_object_get(ctx->spec, "build"),
-	                                           "timeout_s", 120), &r);
+	int rc = lab_make(ctx, target, spec_num(json_object_get(ctx->spec, "build"),
+	                                        "timeout_s", 120), &r);
 	*said = NULL;
 	*late = false;
 	if (rc < 0) {
@@ -52,7 +49,6 @@ static int make_target(struct lab_ctx *ctx, const char *target, char **said, boo
 		rc = 1;
 	}
 	sbx_result_free(&r);
-	free(buildvar);
 	return rc;
 }
 

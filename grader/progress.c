@@ -90,11 +90,19 @@ static void *tick(void *arg)
 	return NULL;
 }
 
+/* A fork (the sandbox's, or a lab's checks at once) while the ticker holds
+ * the lock would leave the child a lock nobody unlocks: fork between uses. */
+static void fork_prepare(void) { pthread_mutex_lock(&P.lock); }
+static void fork_after(void) { pthread_mutex_unlock(&P.lock); }
+
 void progress_start(enum progress_mode mode)
 {
+	static bool atfork;
 	P.mode = mode;
 	if (mode != PROGRESS_LIVE)
 		return;
+	if (!atfork)
+		atfork = pthread_atfork(fork_prepare, fork_after, fork_after) == 0;
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old); /* the thread inherits the mask */
@@ -181,6 +189,12 @@ void progress_done(const char *summary)
 	pthread_mutex_unlock(&P.lock);
 	if (P.mode != PROGRESS_NONE && !P.tasks)
 		say("  %-*s %5.1f s  %s\n", NAME_W, step, s, summary);
+}
+
+void progress_ran(const char *name, double seconds, const char *summary)
+{
+	if (P.mode != PROGRESS_NONE && !P.tasks)
+		say("  %-*s %5.1f s  %s\n", NAME_W, name, seconds, summary);
 }
 
 void progress_run(double timeout_s)

@@ -10,6 +10,8 @@
  *   progress_lab    a lab's header line.
  *   progress_step   a step begins ("build", "unit").
  *   progress_done   the step ended: one line with its time and summary.
+ *   progress_ran    the line of a step that ran beside others (a lab's
+ *                   checks at once), with the time it took.
  *   progress_run    a sandboxed program starts with a deadline (lab_run),
  *                   or ended (timeout_s < 0).
  *   progress_stop   no more progress: the report follows.
@@ -27,6 +29,7 @@ void progress_start(enum progress_mode mode);
 void progress_lab(const char *lab);
 void progress_step(const char *name);
 void progress_done(const char *summary);
+void progress_ran(const char *name, double seconds, const char *summary);
 void progress_run(double timeout_s);
 void progress_stop(void);
 void progress_start_tasks(enum progress_mode mode);

@@ -103,11 +103,8 @@ static int read_tsan_logs(const char *dir, json_t *files, char **summary, char *
 
 static int build_tsan(struct lab_ctx *ctx, const char *program, struct sbx_result *r)
 {
-	char *buildvar = xasprintf("BUILD=%s/build", ctx->scratch);
 	char *target = xasprintf("tsan/%s", program);
-	char *argv[] = { "make", "--no-print-directory", buildvar, target, NULL };
-	int rc = lab_run_build(ctx, argv, 120, r);
-	free(buildvar);
+	int rc = lab_make(ctx, target, 120, r);
 	free(target);
 	return rc < 0 || r->exit_code != 0 ? -1 : 0;
 }

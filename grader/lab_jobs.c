@@ -1,0 +1,158 @@
+/* lab_jobs.c - a lab's untimed checks at once, each job in a process and a
+ * scratch copy of its own (see lab_jobs.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "lab_jobs.h"
+#include "progress.h"
+#include "rows_io.h"
+#include "scheduler.h"
+
+struct job {
+	size_t span0, nspans;  /* spans[span0 .. span0+nspans): consecutive rows */
+};
+
+struct jobs {
+	struct lab_ctx *ctx;
+	const struct check_span *spans;
+	struct job *job;
+	size_t njobs;
+	char *dir;             /* the rows each job hands back */
+	span_done_fn *done;
+};
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static bool is_hidden(const struct check_span *s)
+{
+	return strcmp(spec_str(s->check, "kind", ""), "hidden") == 0;
+}
+
+/* The job's rows: from its first span's first row to its last span's last. */
+static void job_rows(const struct jobs *J, size_t t, size_t *row, size_t *n)
+{
+	const struct check_span *a = &J->spans[J->job[t].span0];
+	const struct check_span *z = a + J->job[t].nspans - 1;
+	*row = a->row;
+	*n = z->row + z->n - a->row;
+}
+
+static char *job_path(const struct jobs *J, size_t t, const char *what)
+{
+	return xasprintf("%s/job-%zu.%s", J->dir, t, what);
+}
+
+/* The scratch this job's code runs in: a copy of the built one, whose
+ * debug paths (LAB_DEBUG_ROOT) name no folder, so they hold in the copy. */
+static int own_scratch(struct lab_ctx *ctx)
+{
+	char *copy;
+	if (lab_snapshot(ctx, &copy) < 0)
+		return -1;
+	ctx->scratch = copy;
+	ctx->labdir = xasprintf("%s/labs/%s", copy, ctx->lab);
+	ctx->outdir = xasprintf("%s/build/labs/%s", copy, ctx->lab);
+	return 0;
+}
+
+/* In the job's process (scheduler.h's task). */
+static void job_run(size_t t, void *arg)
+{
+	struct jobs *J = arg;
+	struct lab_ctx *ctx = J->ctx;
+	const struct check_span *s = &J->spans[J->job[t].span0];
+	progress_start_tasks(PROGRESS_NONE); /* the parent says what is done */
+	sbx_set_worker(sched_worker());
+	sched_turn(false);
+	if (!is_hidden(s))
+		ctx->snapshot = NULL; /* the hidden job's, not this one's to remove */
+	if (own_scratch(ctx) < 0) {
+		sched_end_turn();
+		return; /* no rows handed back: the parent says the job failed */
+	}
+	for (size_t k = 0; k < J->job[t].nspans; k++, s++) {
+		double t0 = now_s();
+		check_kind(spec_str(s->check, "kind", ""))(ctx, s->check, &ctx->rs->rows[s->row], s->n);
+		double sec = now_s() - t0;
+		for (size_t i = 0; i < s->n; i++)
+			ctx->rs->rows[s->row + i].seconds = sec / s->n;
+	}
+	size_t row, n;
+	job_rows(J, t, &row, &n);
+	char *rows = job_path(J, t, "json"), *hung = job_path(J, t, "hung");
+	rows_save(rows, ctx->rs, row, n);
+	FILE *f = ctx->hung ? fopen(hung, "w") : NULL;
+	if (f)
+		fclose(f);
+	free(rows);
+	free(hung);
+	lab_unstage(ctx);
+	sched_end_turn();
+}
+
+/* In this process, as a job ends. */
+static void job_end(size_t t, int status, void *arg)
+{
+	struct jobs *J = arg;
+	struct lab_ctx *ctx = J->ctx;
+	size_t row, n;
+	job_rows(J, t, &row, &n);
+	char *rows = job_path(J, t, "json"), *hung = job_path(J, t, "hung");
+	if (rows_load(rows, ctx->rs, row, n) < 0)
+		rows_fail(&ctx->rs->rows[row], n, V_ERROR, "The grader's process for this check "
+		          "stopped before it handed back its results.");
+	if (access(hung, F_OK) == 0)
+		ctx->hung = true; /* later checks of the lab are cut, as one after the other */
+	(void)status;
+	unlink(rows);
+	unlink(hung);
+	free(rows);
+	free(hung);
+	const struct check_span *s = &J->spans[J->job[t].span0];
+	for (size_t k = 0; k < J->job[t].nspans; k++, s++) {
+		double sec = 0;
+		for (size_t i = 0; i < s->n; i++)
+			sec += ctx->rs->rows[s->row + i].seconds;
+		J->done(ctx, s, sec);
+	}
+}
+
+/* A job a check, but the hidden checks together: they share one stage. */
+static size_t plan_jobs(const struct check_span *spans, size_t nspans, struct job *job)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nspans; i++) {
+		if (n > 0 && is_hidden(&spans[i]) && is_hidden(&spans[job[n - 1].span0]))
+			job[n - 1].nspans++;
+		else
+			job[n++] = (struct job){ i, 1 };
+	}
+	return n;
+}
+
+bool lab_jobs_run(struct lab_ctx *ctx, const struct check_span *spans, size_t nspans,
+                  int slots, span_done_fn *done)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct jobs J = { .ctx = ctx, .spans = spans, .done = done,
+	                  .dir = xasprintf("%s/grader-jobs.XXXXXX", tmp && *tmp ? tmp : "/tmp") };
+	if (!mkdtemp(J.dir)) {
+		free(J.dir);
+		return false;
+	}
+	J.job = calloc(nspans + 1, sizeof *J.job);
+	J.njobs = plan_jobs(spans, nspans, J.job);
+	struct sched_ops ops = { .ntasks = J.njobs, .run = job_run, .done = job_end, .arg = &J };
+	sched_run(&ops, slots);
+	rmdir(J.dir);
+	free(J.dir);
+	free(J.job);
+	return true;
+}

@@ -1,0 +1,37 @@
+/* lab_jobs.h - a lab's untimed checks at once.
+ *
+ * One lab graded alone (`make grade LAB=NN`) used to run its checks one
+ * after the other while the machine's other CPUs idled, and the checks
+ * mostly wait (tests sleep, Helgrind starts up). Now the checks that need
+ * no machine of their own (every kind but a timed one: scheduler.h) run at
+ * once, each in a process of its own, on a copy of the built scratch taken
+ * before any student code ran there, as a uid of its own (scheduler.c's
+ * worker numbers), at most `slots` at a time. The hidden checks are one
+ * job (they share their stage). Each job hands its rows back (rows_io.h)
+ * and whether the code hung, so a later timed check is cut as before.
+ * The timed checks run after, alone, in the built scratch itself.
+ *
+ * Interface:
+ *   struct check_span  a check and its rows (ctx->rs->rows[row .. row+n)).
+ *   lab_jobs_run       runs spans[0..nspans) at once; done(ctx, span, s)
+ *                      is called in this process as each check's rows are
+ *                      back, s its time. A job whose process died leaves
+ *                      its rows "grader error", saying so. false, with
+ *                      nothing run, when it had no folder to work in.
+ */
+#ifndef LAB_JOBS_H
+#define LAB_JOBS_H
+
+#include "checks.h"
+
+struct check_span {
+	json_t *check;
+	size_t row, n;
+};
+
+typedef void span_done_fn(struct lab_ctx *ctx, const struct check_span *span, double seconds);
+
+bool lab_jobs_run(struct lab_ctx *ctx, const struct check_span *spans, size_t nspans,
+                  int slots, span_done_fn *done);
+
+#endif /* LAB_JOBS_H */
