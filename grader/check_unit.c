@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "checks.h"
+#include "lab_jobs.h"
 
 /* What one seed's log says about one test. */
 struct outcome {
@@ -418,6 +419,69 @@ static bool hangs_without_tests(struct lab_ctx *ctx, json_t *check, struct resul
 	return hung;
 }
 
+/* Takes one seed's end as the seeds one after the other would have: false
+ * when no later seed counts. */
+static bool seed_ended(struct lab_ctx *ctx, enum seed_end end, long s, bool last,
+                       struct result *rows, size_t n)
+{
+	if (end == SEED_FAULT)
+		rows_fail(rows, n, V_ERROR, "The grader could not run the test program.");
+	if (end == SEED_MISMATCH) /* only harness code names tests: the lab's fault */
+		rows_fail(rows, n, V_ERROR, "The test program ran tests the lab's spec does "
+		          "not list: the spec and the tests disagree.");
+	if (end == SEED_HUNG)
+		ctx->hung = true; /* a test's own timeout is a hang too */
+	/* A hang repeats under every seed: waiting for it again teaches nothing. */
+	if (end == SEED_HUNG && !last)
+		note_skipped(rows, n, s);
+	return end == SEED_DONE;
+}
+
+/* ---- the seeds at once (lab_parts_run): each judged alone, then taken in
+ * order as if one after the other: a row keeps the first seed that failed
+ * it, a passing row the last seed's words, and nothing after a seed that
+ * hung or could not run counts. ---- */
+
+struct seeds_at_once {
+	json_t *check, *seeds;
+	struct result *rows;
+	size_t row, n;
+	bool over;
+};
+
+static int seed_part(struct lab_ctx *ctx, size_t i, void *arg)
+{
+	struct seeds_at_once *S = arg;
+	long s = (long)json_integer_value(json_array_get(S->seeds, i));
+	return run_seed(ctx, S->check, s, &ctx->rs->rows[S->row], S->n);
+}
+
+static void take_row(struct result *to, struct result *from)
+{
+	char *output = to->output, *replay = to->replay, *raw = to->raw;
+	json_t *timeline = to->timeline;
+	to->output = from->output, to->replay = from->replay, to->raw = from->raw;
+	to->timeline = from->timeline;
+	from->output = output, from->replay = replay, from->raw = raw;
+	from->timeline = timeline;
+	to->verdict = from->verdict;
+	to->score = from->score;
+	to->show_on_pass = from->show_on_pass;
+}
+
+static void seed_back(struct lab_ctx *ctx, size_t i, struct result *got, int end, void *arg)
+{
+	struct seeds_at_once *S = arg;
+	if (S->over)
+		return;
+	long s = (long)json_integer_value(json_array_get(S->seeds, i));
+	for (size_t k = 0; got && k < S->n; k++)
+		if (i == 0 || S->rows[k].verdict != V_FAIL) /* an earlier seed failed it */
+			take_row(&S->rows[k], &got[k]);
+	S->over = !seed_ended(ctx, got ? (enum seed_end)end : SEED_FAULT, s,
+	                      i + 1 == json_array_size(S->seeds), S->rows, S->n);
+}
+
 void check_unit(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t n)
 {
 	json_t *seeds = json_object_get(check, "seeds");
@@ -431,20 +495,24 @@ void check_unit(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t 
 		json_decref(one);
 		return;
 	}
+	/* The seeds at once where the lab's checks may run at once: tests mostly
+	 * wait, so up to twice the CPUs ("seeds_at_once": 1, tests that compute,
+	 * keeps them one after the other). */
+	size_t nseeds = json_array_size(seeds);
+	int at_once = ctx->slots > 1 ? (int)(nseeds < 2u * ctx->slots ? nseeds : 2u * ctx->slots) : 1;
+	at_once = (int)spec_num(check, "seeds_at_once", at_once);
+	if (at_once > ctx->slots * 2)
+		at_once = ctx->slots * 2;
+	struct seeds_at_once S = { check, seeds, rows, (size_t)(rows - ctx->rs->rows), n, false };
+	if (at_once > 1 && nseeds > 1 &&
+	    lab_parts_run(ctx, nseeds, at_once, S.row, n, seed_part, seed_back, &S)) {
+		json_decref(one);
+		return;
+	}
 	json_array_foreach(seeds, i, seed) {
 		long s = (long)json_integer_value(seed);
 		enum seed_end end = run_seed(ctx, check, s, rows, n);
-		if (end == SEED_FAULT)
-			rows_fail(rows, n, V_ERROR, "The grader could not run the test program.");
-		if (end == SEED_MISMATCH) /* only harness code names tests: the lab's fault */
-			rows_fail(rows, n, V_ERROR, "The test program ran tests the lab's spec does "
-			          "not list: the spec and the tests disagree.");
-		if (end == SEED_HUNG)
-			ctx->hung = true; /* a test's own timeout is a hang too */
-		/* A hang repeats under every seed: waiting for it again teaches nothing. */
-		if (end == SEED_HUNG && i + 1 < json_array_size(seeds))
-			note_skipped(rows, n, s);
-		if (end != SEED_DONE)
+		if (!seed_ended(ctx, end, s, i + 1 == json_array_size(seeds), rows, n))
 			break;
 	}
 	json_decref(one);

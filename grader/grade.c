@@ -248,7 +248,8 @@ static size_t lab_nrows(const struct grading *g, size_t i)
 /* Lab i of g, in this process. */
 static void grade_one(struct grading *g, size_t i)
 {
-	struct lab_ctx ctx = { .opt = &g->opt, .lab = g->labs[i], .spec = g->specs[i], .rs = &g->rs };
+	struct lab_ctx ctx = { .opt = &g->opt, .lab = g->labs[i], .spec = g->specs[i], .rs = &g->rs,
+	                       .slots = sched_worker() < 0 ? (int)lab_slots : 1 };
 	if (g->planned[i])
 		grade_lab(&ctx, g->first[i]);
 	free(ctx.scratch); free(ctx.labdir); free(ctx.outdir);

@@ -96,6 +96,8 @@ struct lab_ctx {
 	bool hung;               /* a check of this lab saw a hang: lab_run cuts later deadlines */
 	int hidden_stage;        /* the hidden checks' own scratch: see check_hidden in lab.c */
 	const char *cache;       /* the objects compiled once (objcache.h), or NULL */
+	int slots;               /* runs of one check that may go at once (a unit check's
+	                            seeds: lab_jobs.h); 0 or 1: one after the other */
 	char *snapshot;          /* a copy of the scratch as built, before any student code
 	                            ran: the hidden checks' start (lab_snapshot), or NULL */
 	struct results *rs;

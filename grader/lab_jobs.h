@@ -34,4 +34,17 @@ typedef void span_done_fn(struct lab_ctx *ctx, const struct check_span *span, do
 bool lab_jobs_run(struct lab_ctx *ctx, const struct check_span *spans, size_t nspans,
                   int slots, span_done_fn *done);
 
+/* Parts of one check at once (a unit check's seeds): part(ctx, i, arg) for
+ * i in 0..nparts-1, each in a process and a scratch copy of its own, at most
+ * slots at once, on the rows ctx->rs->rows[row .. row+nrows); it returns a
+ * small number of its own. Once all ended, back(ctx, i, rows, result, arg)
+ * is called for each in the order of i, with that part's rows (NULL, result
+ * -1: its process left none); back decides what a hang means. false, with
+ * nothing run, when there was no folder to work in. */
+typedef int part_fn(struct lab_ctx *ctx, size_t i, void *arg);
+typedef void part_back_fn(struct lab_ctx *ctx, size_t i, struct result *rows, int result,
+                          void *arg);
+bool lab_parts_run(struct lab_ctx *ctx, size_t nparts, int slots, size_t row, size_t nrows,
+                   part_fn *part, part_back_fn *back, void *arg);
+
 #endif /* LAB_JOBS_H */
