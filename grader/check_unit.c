@@ -449,10 +449,16 @@ struct seeds_at_once {
 	bool over;
 };
 
+/* The seeds after the first, whose rows every later seed merges into. */
+static long later_seed(const struct seeds_at_once *S, size_t i)
+{
+	return (long)json_integer_value(json_array_get(S->seeds, i + 1));
+}
+
 static int seed_part(struct lab_ctx *ctx, size_t i, void *arg)
 {
 	struct seeds_at_once *S = arg;
-	long s = (long)json_integer_value(json_array_get(S->seeds, i));
+	long s = later_seed(S, i);
 	return run_seed(ctx, S->check, s, &ctx->rs->rows[S->row], S->n);
 }
 
@@ -474,12 +480,12 @@ static void seed_back(struct lab_ctx *ctx, size_t i, struct result *got, int end
 	struct seeds_at_once *S = arg;
 	if (S->over)
 		return;
-	long s = (long)json_integer_value(json_array_get(S->seeds, i));
+	long s = later_seed(S, i);
 	for (size_t k = 0; got && k < S->n; k++)
-		if (i == 0 || S->rows[k].verdict != V_FAIL) /* an earlier seed failed it */
+		if (S->rows[k].verdict != V_FAIL) /* else an earlier seed failed it */
 			take_row(&S->rows[k], &got[k]);
 	S->over = !seed_ended(ctx, got ? (enum seed_end)end : SEED_FAULT, s,
-	                      i + 1 == json_array_size(S->seeds), S->rows, S->n);
+	                      i + 2 == json_array_size(S->seeds), S->rows, S->n);
 }
 
 void check_unit(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t n)
@@ -495,17 +501,28 @@ void check_unit(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t 
 		json_decref(one);
 		return;
 	}
-	/* The seeds at once where the lab's checks may run at once: tests mostly
-	 * wait, so up to twice the CPUs ("seeds_at_once": 1, tests that compute,
-	 * keeps them one after the other). */
+	/* The first seed alone: a hang repeats under every seed, and shows its
+	 * threads best with nothing else spinning beside it. Then the others at
+	 * once where the lab's checks may run at once: tests mostly wait, so up
+	 * to twice the CPUs; a lab whose tests compute ("tests_compute") keeps
+	 * them one after the other. */
 	size_t nseeds = json_array_size(seeds);
-	int at_once = ctx->slots > 1 ? (int)(nseeds < 2u * ctx->slots ? nseeds : 2u * ctx->slots) : 1;
-	at_once = (int)spec_num(check, "seeds_at_once", at_once);
-	if (at_once > ctx->slots * 2)
-		at_once = ctx->slots * 2;
-	struct seeds_at_once S = { check, seeds, rows, (size_t)(rows - ctx->rs->rows), n, false };
-	if (at_once > 1 && nseeds > 1 &&
-	    lab_parts_run(ctx, nseeds, at_once, S.row, n, seed_part, seed_back, &S)) {
+	int at_once = ctx->slots > 1 ? (int)(nseeds - 1 < 2u * ctx->slots ? nseeds - 1
+	                                                                  : 2u * ctx->slots) : 1;
+	if (json_is_true(json_object_get(ctx->spec, "tests_compute")))
+		at_once = 1;
+	if (at_once > 1 && nseeds > 2) {
+		long s = (long)json_integer_value(json_array_get(seeds, 0));
+		struct seeds_at_once S = { check, seeds, rows, (size_t)(rows - ctx->rs->rows), n, false };
+		if (seed_ended(ctx, run_seed(ctx, check, s, rows, n), s, false, rows, n) &&
+		    !lab_parts_run(ctx, nseeds - 1, at_once, S.row, n, seed_part, seed_back, &S)) {
+			for (size_t k = 0; k + 1 < nseeds; k++) { /* no folder to work in: in turn */
+				long t = later_seed(&S, k);
+				if (!seed_ended(ctx, run_seed(ctx, check, t, rows, n), t, k + 2 == nseeds,
+				                rows, n))
+					break;
+			}
+		}
 		json_decref(one);
 		return;
 	}

@@ -78,8 +78,10 @@ int lab_stage_pristine(struct lab_ctx *ctx, bool with_hidden, char **why);
 /* A copy of the built scratch, made before any student code ran there, into
  * a new folder *to (which lab_unstage removes when it is ctx->snapshot). */
 int lab_snapshot(struct lab_ctx *ctx, char **to);
-/* Copies a regular file of at most max bytes (no link); 0 or -1. */
+/* Copies a regular file of at most max bytes (no link); 0 or -1.
+ * lab_copy_file_as with keep_time: with src's modification time. */
 int lab_copy_file(const char *src, const char *dst, off_t max);
+int lab_copy_file_as(const char *src, const char *dst, off_t max, bool keep_time);
 #define HUNG_CAP_S 2.0
 /* A process in which no thread has run at all for this long (every one
  * asleep, none runnable) waits for what will not come: it has hung. The

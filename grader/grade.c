@@ -75,7 +75,7 @@ static size_t plan_spans(struct lab_ctx *ctx, size_t first, json_t *built,
 	return nspans;
 }
 
-static size_t lab_slots = 1; /* grade_all's: checks of one lab at once */
+static size_t lab_slots = 1; /* grade_all's CPUs: checks of a lab graded alone at once */
 static size_t span_first;    /* run_checks' first row, for span_done */
 
 static void span_done(struct lab_ctx *ctx, const struct check_span *c, double s)
@@ -97,6 +97,8 @@ static void run_checks(struct lab_ctx *ctx, size_t first, json_t *built)
 		if (!check_alone(spans[i].check))
 			shared[nshared++] = spans[i];
 	span_first = first;
+	/* One per CPU: more would leave gdb no time to read the stacks of a
+	 * submission whose threads spin in every check at once. */
 	if (lab_slots > 1 && nshared > 1 && sched_worker() < 0) { /* not one of many labs */
 		progress_step("checks");
 		if (lab_jobs_run(ctx, shared, nshared, (int)lab_slots, span_done))
@@ -249,7 +251,7 @@ static size_t lab_nrows(const struct grading *g, size_t i)
 static void grade_one(struct grading *g, size_t i)
 {
 	struct lab_ctx ctx = { .opt = &g->opt, .lab = g->labs[i], .spec = g->specs[i], .rs = &g->rs,
-	                       .slots = sched_worker() < 0 ? (int)lab_slots : 1 };
+	                       .slots = (int)lab_slots };
 	if (g->planned[i])
 		grade_lab(&ctx, g->first[i]);
 	free(ctx.scratch); free(ctx.labdir); free(ctx.outdir);
@@ -476,6 +478,7 @@ void grade_all(struct grading *gs, size_t n, int slots, enum progress_mode progr
 	size_t labs = 0;
 	for (size_t i = 0; i < n; i++)
 		labs += gs[i].nlabs;
+	lab_slots = slots > 1 ? (size_t)slots : 1; /* a unit check's seeds at once, always */
 	if (slots > 1 && labs > 1) {
 		progress_start_tasks(progress);
 		for (size_t i = 0; i < n; i++)
@@ -489,7 +492,6 @@ void grade_all(struct grading *gs, size_t n, int slots, enum progress_mode progr
 		progress_start_tasks(progress);
 	else
 		progress_start(progress);
-	lab_slots = slots > 1 ? (size_t)slots : 1;
 	for (size_t i = 0; lab_slots > 1 && i < n; i++)
 		results_note(&gs[i].rs, "the checks of a lab ran at once on %d CPUs, each in a copy "
 		             "of the built lab of its own, each timing check alone%s", slots,

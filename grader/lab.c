@@ -246,6 +246,13 @@ static bool is_student_file(const char *rel)
  * executable stays executable. A copy that failed half way is removed. */
 int lab_copy_file(const char *src, const char *dst, off_t max)
 {
+	return lab_copy_file_as(src, dst, max, false);
+}
+
+/* The same; keep_time: with src's modification time, so that a copy of a
+ * built folder is as up to date for make as the folder was. */
+int lab_copy_file_as(const char *src, const char *dst, off_t max, bool keep_time)
+{
 	char buf[65536];
 	int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
@@ -262,6 +269,9 @@ int lab_copy_file(const char *src, const char *dst, off_t max)
 		if (write(out, buf, n) != n)
 			n = -1;
 	close(in);
+	struct timespec times[2] = { st.st_atim, st.st_mtim };
+	if (out >= 0 && n >= 0 && keep_time)
+		futimens(out, times);
 	if (out >= 0)
 		close(out);
 	if (out >= 0 && n < 0)
@@ -292,8 +302,10 @@ static int copy_entry(const char *path, const struct stat *st, int type, struct 
 	int rc = 0;
 	if (type == FTW_D)
 		rc = (mkdir(dst, 0755) < 0 && errno != EEXIST) ? -1 : 0;
-	else if (type == FTW_F) /* built programs too: a snapshot of a built scratch */
-		rc = lab_copy_file(path, dst, copy_skip ? STUDENT_FILE_MAX : BUILT_FILE_MAX);
+	else if (type == FTW_F && copy_skip)
+		rc = copy_file(path, dst);
+	else if (type == FTW_F) /* a built scratch: programs, and make's view of what is built */
+		rc = lab_copy_file_as(path, dst, BUILT_FILE_MAX, true);
 	free(dst);
 	return rc;
 }

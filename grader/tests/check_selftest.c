@@ -317,6 +317,68 @@ static size_t spec_rows(const char *lab)
 	return rows;
 }
 
+/* ---- the table's budget ----
+ * What `make test` may spend on one lab's rows, so that it stays near ten
+ * minutes as labs are added: counted in checks graded (a reference, a
+ * skeleton or a variant grades every check of its lab, a mutant only those
+ * its entry names), not in seconds, so that it holds on any machine; the
+ * seconds the rows took are printed beside the count. A lab over budget
+ * keeps fewer mutants, or names fewer checks per mutant. */
+#define SELFTEST_CHECKS_PER_LAB 120
+
+static size_t spec_checks(const char *lab)
+{
+	static const char *const files[] = { "lab.json", "hidden/hidden.json" };
+	size_t n = 0;
+	for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+		char *path = xasprintf("labs/%s/%s", lab, files[f]);
+		json_t *spec = json_load_file(path, 0, NULL);
+		n += json_array_size(json_object_get(spec, "checks"));
+		json_decref(spec);
+		free(path);
+	}
+	return n;
+}
+
+/* The seconds the table's grade of one submission took ("" kind: by name). */
+static double table_seconds(const char *kind, const char *name)
+{
+	char *path = xasprintf("%s/out/%s%s%s.json", table_dir, kind, *kind ? "-" : "", name);
+	json_t *res = json_load_file(path, 0, NULL);
+	double s = json_number_value(json_object_get(res, "execution_time"));
+	json_decref(res);
+	free(path);
+	return s;
+}
+
+START_TEST(test_selftest_lab_within_budget)
+{
+	struct row *r = &rows[_i];
+	size_t all = spec_checks(r->lab), checks = 2 * all;
+	double seconds = table_seconds("ref", r->lab) + table_seconds("skel", r->lab);
+	for (int i = 0; i < nmutants; i++) {
+		if (strcmp(mutants[i]->lab, r->lab) != 0)
+			continue;
+		char *list = checks_of(json_object_get(mutants[i]->mutant, "must_fail"),
+		                       json_object_get(mutants[i]->mutant, "must_pass"));
+		for (const char *p = list; p; p = strchr(p + 1, ','))
+			checks++;
+		seconds += table_seconds("", mutants[i]->name);
+		free(list);
+	}
+	for (int i = 0; i < nvariants; i++)
+		if (strcmp(variants[i]->lab, r->lab) == 0) {
+			checks += all;
+			seconds += table_seconds("", variants[i]->name);
+		}
+	fprintf(stderr, "selftest: %s: %zu checks graded in the table (budget %d), %.0f s of "
+	        "grading\n", r->lab, checks, SELFTEST_CHECKS_PER_LAB, seconds);
+	ck_assert_msg(checks <= SELFTEST_CHECKS_PER_LAB, "%s: the table grades %zu checks, over "
+	              "its budget of %d: keep fewer mutants, or name fewer checks per mutant",
+	              r->lab, checks, SELFTEST_CHECKS_PER_LAB);
+}
+END_TEST
+
 /* A grader killed in the middle still leaves a results file, written before
  * grading began, in which every check unfinished is a grader error: never a
  * pass, never the student's fault. */
@@ -406,6 +468,7 @@ int main(void)
 	tcase_add_loop_test(core, test_selftest_skeleton_fails_what_it_must, 0, nlabs);
 	tcase_add_loop_test(core, test_selftest_mutant_caught, 0, nmutants);
 	tcase_add_loop_test(core, test_selftest_variant_accepted, 0, nvariants);
+	tcase_add_loop_test(core, test_selftest_lab_within_budget, 0, nlabs);
 	tcase_add_test(core, test_selftest_killed_grader_leaves_results);
 	tcase_add_test(core, test_selftest_batch_gradebook);
 	suite_add_tcase(s, core);
