@@ -15,6 +15,7 @@
 #define MARGIN 0.10      /* a ratio fails only when every trial misses the target
                             by more than this share of it (SPEC.md) */
 #define CLOCK_SLACK 0.05 /* seconds the in-process clock may exceed the grader's */
+#define UNTIMED_MORE 0.05 /* seconds the candidate's untimed share may exceed the baseline's */
 #define START_SLACK 0.5  /* seconds the grader's clock may exceed the in-process one:
                             starting and ending the sandbox take ~0.03 s; a program
                             that reports much less than it took rewrote its result
@@ -23,6 +24,7 @@
 
 struct bench {
 	double elapsed;  /* seconds, measured by the harness */
+	double gap;      /* the grader's wall time less elapsed: start-up and exit */
 	long workers, max_inflight, work_done;
 };
 
@@ -66,6 +68,7 @@ static int bench_run(struct lab_ctx *ctx, json_t *check, json_t *cmd, double tim
 	                     "work_done=%ld", &ns, &cpu, &b->workers, &b->max_inflight,
 	                     &b->work_done) : 0;
 	b->elapsed = ns / 1e9;
+	b->gap = r.wall_s - b->elapsed;
 	if (f)
 		fclose(f);
 	if (rc < 0)
@@ -123,6 +126,8 @@ static int trial(struct lab_ctx *ctx, json_t *check, struct trials *t, json_t **
 		                 "task must do its simulated work exactly once.", cand.work_done, expect);
 		return 1;
 	}
+	t->gap_base[t->n] = base.gap;
+	t->gap_cand[t->n] = cand.gap;
 	t->ratio[t->n] = base.elapsed / cand.elapsed;
 	t->inflight[t->n] = cand.max_inflight;
 	json_t *control = json_object_get(check, "control");
@@ -157,6 +162,29 @@ static char *figures(const struct trials *t, const struct speedup_target *g)
 	                 "target %s%.2f%s.", median_of(t->ratio, t->n), t->n, lo, hi,
 	                 g->cpu_bound ? "" : ">= ", g->target,
 	                 g->cpu_bound ? " of the control's speedup" : "x");
+}
+
+/* A report that leaves work out: the candidate's runs spent, in the median,
+ * more than UNTIMED_MORE longer outside their reported time than the
+ * baseline's, which never links student code (measured on the references:
+ * 1-10 ms more on average, at most 20 ms in any pair). A destructor that
+ * rewrites the report does that; so would code that works before or after
+ * the harness's timed part. Not a fact of its own (a pool slow to shut down
+ * is not wrong), so the ratio is not judged: inconclusive, with the figures.
+ * A spec with "untimed_s" (work outside the timed part on purpose) is judged
+ * run by run instead (bench_run). NULL when the report looks whole. */
+static char *untimed_more(const struct trials *t, json_t *check)
+{
+	if (json_object_get(check, "untimed_s"))
+		return NULL;
+	double more = median_of(t->gap_cand, t->n) - median_of(t->gap_base, t->n);
+	if (more <= UNTIMED_MORE)
+		return NULL;
+	return xasprintf("Your program's runs took %.0f ms longer than the baseline's outside "
+	                 "the time they reported (the median of %zu pairs), so the reported "
+	                 "time leaves out work it did and cannot be judged: no points. Code in "
+	                 "a constructor or destructor, or work left running after the timed "
+	                 "part (threads still shutting down), does that.", more * 1e3, t->n);
 }
 
 /* The timelines of the trial whose ratio is nearest the median: the run
@@ -196,8 +224,14 @@ void check_speedup(struct lab_ctx *ctx, json_t *check, struct result *rows, size
 	while (rc == 0 && t.n < pairs_max &&
 	       (t.n < pairs_min || spread_of(t.ratio, t.n) > SPREAD_OK))
 		rc = trial(ctx, check, &t, tl, &why);
+	char *untimed = rc == 0 ? untimed_more(&t, check) : NULL;
 	if (rc != 0) {
 		row_set(rows, V_FAIL, xasprintf("The speedup could not be measured: %s", why));
+	} else if (untimed) {
+		char *fig = figures(&t, &g);
+		row_set(rows, V_INCONCLUSIVE, xasprintf("%s %s", fig, untimed));
+		rows->show_on_pass = true;
+		free(fig);
 	} else {
 		char *fig = figures(&t, &g);
 		enum verdict v = speedup_judge(&t, &g, &why);
@@ -208,6 +242,7 @@ void check_speedup(struct lab_ctx *ctx, json_t *check, struct result *rows, size
 		rows->show_on_pass = true;
 		free(fig);
 	}
+	free(untimed);
 	rows->timeline = median_timeline(&t, tl, t.n + (rc != 0));
 	if (rows->verdict != V_PASS)
 		rows->replay = lab_replay(ctx, spec_str(check, "name", "speedup"), -1);

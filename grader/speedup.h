@@ -27,6 +27,8 @@ struct trials {
 	double ratio[TRIALS_MAX];    /* baseline / candidate, per interleaved pair */
 	double control[TRIALS_MAX];  /* control seq / control par, per pair (cpu) */
 	long inflight[TRIALS_MAX];   /* candidate's max tasks in flight, per run */
+	double gap_base[TRIALS_MAX]; /* the grader's wall time less the reported time, */
+	double gap_cand[TRIALS_MAX]; /* per run: start-up, exit, anything untimed */
 };
 
 struct speedup_target {
