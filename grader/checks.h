@@ -78,6 +78,8 @@ int lab_stage_pristine(struct lab_ctx *ctx, bool with_hidden, char **why);
 /* A copy of the built scratch, made before any student code ran there, into
  * a new folder *to (which lab_unstage removes when it is ctx->snapshot). */
 int lab_snapshot(struct lab_ctx *ctx, char **to);
+/* Removes a folder and everything under it (links are not followed). */
+void lab_remove_tree(const char *path);
 /* Copies a regular file of at most max bytes (no link); 0 or -1.
  * lab_copy_file_as with keep_time: with src's modification time. */
 int lab_copy_file(const char *src, const char *dst, off_t max);

@@ -24,12 +24,6 @@
 
 /* ---- running gdb ---- */
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Reads fd until EOF or the deadline; true on EOF. */
 static bool read_until(int fd, char *buf, size_t cap, double deadline)
@@ -38,7 +32,7 @@ static bool read_until(int fd, char *buf, size_t cap, double deadline)
 	char chunk[4096];
 	for (;;) {
 		struct pollfd pf = { fd, POLLIN, 0 };
-		double left = deadline - now_s();
+		double left = deadline - clock_s();
 		int ready = left > 0 ? poll(&pf, 1, (int)(left * 1000) + 1) : 0;
 		if (ready < 0 && errno == EINTR)
 			continue;
@@ -135,7 +129,7 @@ static char *run_gdb(pid_t pid, double deadline)
 		_exit(127);
 	}
 	close(fds[1]);
-	double start = now_s(), end = deadline > 0 ? deadline : start + GDB_TIMEOUT_S;
+	double start = clock_s(), end = deadline > 0 ? deadline : start + GDB_TIMEOUT_S;
 	if (g > 0 && !read_until(fds[0], out, GDB_OUTPUT_MAX, end)) {
 		kill(g, SIGKILL);
 		/* A tracer's death may leave the process stopped: let it run on. */

@@ -16,12 +16,6 @@
 #include "scheduler.h"
 #include "timeline.h"
 
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
 
 /* ---- one lab ---- */
 
@@ -76,11 +70,14 @@ static size_t plan_spans(struct lab_ctx *ctx, size_t first, json_t *built,
 }
 
 static size_t lab_slots = 1; /* grade_all's CPUs: checks of a lab graded alone at once */
-static size_t span_first;    /* run_checks' first row, for span_done */
 
+/* A check run beside others is done: its line, the lab's rows from its first. */
 static void span_done(struct lab_ctx *ctx, const struct check_span *c, double s)
 {
-	check_done(ctx, c, span_first, s);
+	size_t first = c->row;
+	while (first > 0 && strcmp(ctx->rs->rows[first - 1].lab, ctx->lab) == 0)
+		first--;
+	check_done(ctx, c, first, s);
 }
 
 /* The lab's checks: those that need no machine of their own at once when
@@ -92,28 +89,25 @@ static void run_checks(struct lab_ctx *ctx, size_t first, json_t *built)
 	struct check_span *spans = calloc(nchecks + 1, sizeof *spans);
 	struct check_span *shared = calloc(nchecks + 1, sizeof *shared);
 	size_t nspans = plan_spans(ctx, first, built, spans), nshared = 0;
-	bool *ran = calloc(nspans + 1, sizeof *ran);
 	for (size_t i = 0; i < nspans; i++)
 		if (!check_alone(spans[i].check))
 			shared[nshared++] = spans[i];
-	span_first = first;
 	/* One per CPU: more would leave gdb no time to read the stacks of a
-	 * submission whose threads spin in every check at once. */
-	if (lab_slots > 1 && nshared > 1 && sched_worker() < 0) { /* not one of many labs */
+	 * submission whose threads spin in every check at once. Not one of
+	 * many labs: those fill the CPUs already. */
+	bool at_once = lab_slots > 1 && nshared > 1 && sched_worker() < 0;
+	if (at_once)
 		progress_step("checks");
-		if (lab_jobs_run(ctx, shared, nshared, (int)lab_slots, span_done))
-			for (size_t i = 0; i < nspans; i++)
-				ran[i] = !check_alone(spans[i].check);
-	}
+	at_once = at_once && lab_jobs_run(ctx, shared, nshared, (int)lab_slots, span_done);
 	for (size_t i = 0; i < nspans; i++) {
 		const struct check_span *c = &spans[i];
-		if (ran[i])
-			continue;
+		if (at_once && !check_alone(c->check))
+			continue; /* ran beside the others */
 		sched_turn(check_alone(c->check)); /* a timing check has the machine to itself */
-		double t0 = now_s();
+		double t0 = clock_s();
 		progress_step(spec_str(c->check, "name", ""));
 		check_kind(spec_str(c->check, "kind", ""))(ctx, c->check, &ctx->rs->rows[c->row], c->n);
-		double s = now_s() - t0;
+		double s = clock_s() - t0;
 		sched_end_turn();
 		for (size_t k = 0; k < c->n; k++)
 			ctx->rs->rows[c->row + k].seconds = s / c->n;
@@ -121,7 +115,6 @@ static void run_checks(struct lab_ctx *ctx, size_t first, json_t *built)
 	}
 	free(spans);
 	free(shared);
-	free(ran);
 }
 
 /* The rows that could not run because the code did not compile (those of
@@ -405,7 +398,7 @@ static void task_done(size_t t, int status, void *arg)
 	if (b->n == 1)
 		progress_line("%-22s %5.0f / %-5.0f graded\n", g->labs[lab], s, max);
 	if (--b->left[b->sub[t]] == 0) {
-		g->seconds = now_s() - b->t0;
+		g->seconds = clock_s() - b->t0;
 		if (b->n > 1)
 			progress_line("%s: %.0f / %.0f\n", g->name,
 			              results_score(&g->rs), results_max(&g->rs));
@@ -417,7 +410,7 @@ static void task_done(size_t t, int status, void *arg)
 static void task_tick(const struct sched_view *v, void *arg)
 {
 	struct batch_run *b = arg;
-	double el = now_s() - b->t0;
+	double el = clock_s() - b->t0;
 	char line[256], alone[160] = "";
 	long t = v->alone >= 0 ? v->alone : v->newest;
 	if (t >= 0 && v->done < v->total) {
@@ -444,7 +437,7 @@ static void task_tick(const struct sched_view *v, void *arg)
 
 static void grade_scheduled(struct grading *gs, size_t n, int slots)
 {
-	struct batch_run b = { .gs = gs, .n = n, .t0 = now_s() };
+	struct batch_run b = { .gs = gs, .n = n, .t0 = clock_s() };
 	for (size_t i = 0; i < n; i++)
 		b.ntasks += gs[i].nlabs;
 	b.sub = calloc(b.ntasks + 1, sizeof *b.sub);
@@ -497,12 +490,12 @@ void grade_all(struct grading *gs, size_t n, int slots, enum progress_mode progr
 		             "of the built lab of its own, each timing check alone%s", slots,
 		             sbx_worker_uids());
 	for (size_t k = 0; k < n; k++) {
-		double t0 = now_s();
+		double t0 = clock_s();
 		for (size_t i = 0; i < gs[k].nlabs; i++) {
 			grade_one(&gs[k], i);
 			write_files(&gs[k]);
 		}
-		gs[k].seconds = now_s() - t0;
+		gs[k].seconds = clock_s() - t0;
 		if (n > 1)
 			progress_line("%s: %.0f / %.0f\n", gs[k].name, results_score(&gs[k].rs),
 			              results_max(&gs[k].rs));

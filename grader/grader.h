@@ -69,6 +69,8 @@ double results_max(const struct results *rs);
 /* printf into a fresh heap string; never NULL (out of memory aborts). */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xstrdup(const char *s);
+/* Seconds on the monotonic clock: for durations. */
+double clock_s(void);
 /* Appends printf output to *s (which may be NULL). */
 void strappend(char **s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

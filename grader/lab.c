@@ -325,12 +325,17 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 	return 0;
 }
 
+void lab_remove_tree(const char *path)
+{
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 void lab_unstage(struct lab_ctx *ctx)
 {
 	if (ctx->scratch && !getenv("GRADER_KEEP"))
-		nftw(ctx->scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		lab_remove_tree(ctx->scratch);
 	if (ctx->snapshot)
-		nftw(ctx->snapshot, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		lab_remove_tree(ctx->snapshot);
 	free(ctx->snapshot);
 	ctx->snapshot = NULL;
 }
@@ -341,7 +346,7 @@ int lab_snapshot(struct lab_ctx *ctx, char **to)
 	*to = xasprintf("%s/grader-built.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (mkdtemp(*to) && copy_tree(ctx->scratch, *to, NULL) == 0)
 		return 0;
-	nftw(*to, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	lab_remove_tree(*to);
 	free(*to);
 	*to = NULL;
 	return -1;
@@ -609,11 +614,6 @@ char *lab_unscratch(struct lab_ctx *ctx, const char *text)
 
 enum { HIDDEN_UNSTAGED, HIDDEN_READY, HIDDEN_CODE_FAILED, HIDDEN_GRADER_FAILED };
 
-static void remove_tree(const char *path)
-{
-	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* Builds the hidden programs beside the student's objects, already built
  * without them, then deletes the hidden sources and objects. The compiler's
  * words name hidden code, so they go only into the raw report. */
@@ -639,8 +639,8 @@ static int build_hidden(struct lab_ctx *ctx, struct result *row, char **why)
 		row->raw = lab_unscratch(ctx, r.output ? r.output : "");
 		rc = 1;
 	}
-	remove_tree(to);
-	remove_tree(objs);
+	lab_remove_tree(to);
+	lab_remove_tree(objs);
 	if (rc == 0 && (access(to, F_OK) == 0 || access(objs, F_OK) == 0)) {
 		*why = xasprintf("could not delete the staged hidden sources");
 		rc = -1;
@@ -672,7 +672,7 @@ static int stage_hidden(struct lab_ctx *ctx, struct result *rows, size_t n)
 			why = xasprintf("could not copy the built lab: %s", strerror(errno));
 			rc = -1;
 		}
-		remove_tree(snapshot);
+		lab_remove_tree(snapshot);
 		free(snapshot);
 	} else {
 		rc = lab_stage(ctx, subdir, &why);

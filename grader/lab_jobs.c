@@ -23,12 +23,6 @@ struct jobs {
 	span_done_fn *done;
 };
 
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
 
 static bool is_hidden(const struct check_span *s)
 {
@@ -78,9 +72,9 @@ static void job_run(size_t t, void *arg)
 		return; /* no rows handed back: the parent says the job failed */
 	}
 	for (size_t k = 0; k < J->job[t].nspans; k++, s++) {
-		double t0 = now_s();
+		double t0 = clock_s();
 		check_kind(spec_str(s->check, "kind", ""))(ctx, s->check, &ctx->rs->rows[s->row], s->n);
-		double sec = now_s() - t0;
+		double sec = clock_s() - t0;
 		for (size_t i = 0; i < s->n; i++)
 			ctx->rs->rows[s->row + i].seconds = sec / s->n;
 	}

@@ -1,5 +1,6 @@
 /* objcache.c - the objects that hold no student code, compiled once per
  * content and copied into every staged lab (see objcache.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -14,18 +15,6 @@
 /* A new format (what is kept, or how it is keyed) must never read an old one. */
 #define CACHE_FORMAT "objcache 1"
 #define OBJ_MAX (64 << 20)
-
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *f)
-{
-	(void)st; (void)type; (void)f;
-	remove(path);
-	return 0;
-}
-
-static void remove_tree(const char *path)
-{
-	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 /* mkdir -p of path's folder. */
 static void make_parents(const char *path)
@@ -146,11 +135,16 @@ static int build_into(const struct options *opt, const char *lab, json_t *spec,
 /* Every entry of dir but keep: older keys, and what a killed grader left. */
 static void remove_others(const char *dir, const char *keep)
 {
-	char *cmd = xasprintf("cd '%s' && for e in * .tmp.*; do [ -e \"$e\" ] && "
-	                      "[ \"$e\" != '%s' ] && rm -rf \"$e\"; done; true", dir, keep);
-	if (system(cmd) != 0)
-		fprintf(stderr, "grader: could not clear old objects in %s\n", dir);
-	free(cmd);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, keep)) {
+			char *path = xasprintf("%s/%s", dir, e->d_name);
+			lab_remove_tree(path);
+			free(path);
+		}
+	if (d)
+		closedir(d);
 }
 
 static bool is_dir(const char *path)
@@ -186,7 +180,7 @@ char *objcache_build(const struct options *opt, const char *lab, json_t *spec,
 		if (!*note)
 			*note = xasprintf("could not keep %s: %s", entry, strerror(errno));
 	}
-	remove_tree(tmp);
+	lab_remove_tree(tmp);
 	free(tmp);
 	if (*note) {
 		free(entry);
