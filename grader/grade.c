@@ -95,7 +95,10 @@ static void run_checks(struct lab_ctx *ctx, size_t first, json_t *built)
 	/* One per CPU: more would leave gdb no time to read the stacks of a
 	 * submission whose threads spin in every check at once. Not one of
 	 * many labs: those fill the CPUs already. */
-	bool at_once = lab_slots > 1 && nshared > 1 && sched_worker() < 0;
+	/* Off unless GRADER_CHECKS_AT_ONCE=1: two spinning checks at once still
+	 * lose a livelock's stacks now and then (hostile 10; SPEC.md). */
+	bool at_once = lab_slots > 1 && nshared > 1 && sched_worker() < 0 &&
+	               getenv("GRADER_CHECKS_AT_ONCE") && !strcmp(getenv("GRADER_CHECKS_AT_ONCE"), "1");
 	if (at_once)
 		progress_step("checks");
 	at_once = at_once && lab_jobs_run(ctx, shared, nshared, (int)lab_slots, span_done);
