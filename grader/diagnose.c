@@ -372,6 +372,7 @@ char *sbx_diagnose(const struct sbx_diag_in *in, struct sbx_diag_out *out)
 			strappend(&text, "  process %d (%s):\n", targets[i].pid, targets[i].comm);
 		if (lines < MAX_LINES)
 			lines += describe_look(&text, &looks[i], MAX_LINES - lines);
+		out->unread |= !looks[i].valgrind && looks[i].g.n == 0;
 		strappend(&out->functions, "%s", looks[i].g.functions ?
 		          looks[i].g.functions + (out->functions[0] != 0) : "");
 		sbx_gdb_free(&looks[i].g);

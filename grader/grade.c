@@ -80,31 +80,46 @@ static void span_done(struct lab_ctx *ctx, const struct check_span *c, double s)
 	check_done(ctx, c, first, s);
 }
 
+/* Whether the lab's untimed checks run at once: one per CPU (more would
+ * leave gdb no time to read the stacks of a submission whose threads spin
+ * in every check), when the lab is graded alone (one of many labs: those
+ * fill the CPUs already), unless GRADER_CHECKS_AT_ONCE=0. */
+static bool checks_at_once(size_t nshared)
+{
+	const char *env = getenv("GRADER_CHECKS_AT_ONCE");
+	return lab_slots > 1 && nshared > 1 && sched_worker() < 0 && !(env && !strcmp(env, "0"));
+}
+
 /* The lab's checks: those that need no machine of their own at once when
  * it is graded alone on several CPUs (lab_jobs.h), then the others, each
- * in its turn, a timing check with the machine to itself. */
+ * in its turn, a timing check with the machine to itself, and any check
+ * run at once whose hang gdb could not read, again, alone. A hang seen at
+ * once cuts the deadlines of the checks after it, as one after the other. */
 static void run_checks(struct lab_ctx *ctx, size_t first, json_t *built)
 {
 	size_t nchecks = json_array_size(json_object_get(ctx->spec, "checks"));
 	struct check_span *spans = calloc(nchecks + 1, sizeof *spans);
 	struct check_span *shared = calloc(nchecks + 1, sizeof *shared);
+	size_t *at = calloc(nchecks + 1, sizeof *at); /* shared[k] is spans[at[k]] */
+	enum span_end *ends = calloc(nchecks + 1, sizeof *ends), *end_of = calloc(nchecks + 1,
+	                                                                     sizeof *end_of);
 	size_t nspans = plan_spans(ctx, first, built, spans), nshared = 0;
 	for (size_t i = 0; i < nspans; i++)
-		if (!check_alone(spans[i].check))
+		if (!check_alone(spans[i].check)) {
+			at[nshared] = i;
 			shared[nshared++] = spans[i];
-	/* One per CPU: more would leave gdb no time to read the stacks of a
-	 * submission whose threads spin in every check at once. Not one of
-	 * many labs: those fill the CPUs already. */
-	/* Off unless GRADER_CHECKS_AT_ONCE=1: two spinning checks at once still
-	 * lose a livelock's stacks now and then (hostile 10; SPEC.md). */
-	bool at_once = lab_slots > 1 && nshared > 1 && sched_worker() < 0 &&
-	               getenv("GRADER_CHECKS_AT_ONCE") && !strcmp(getenv("GRADER_CHECKS_AT_ONCE"), "1");
+		}
+	bool at_once = checks_at_once(nshared);
 	if (at_once)
 		progress_step("checks");
-	at_once = at_once && lab_jobs_run(ctx, shared, nshared, (int)lab_slots, span_done);
+	at_once = at_once && lab_jobs_run(ctx, shared, nshared, (int)lab_slots, span_done, ends);
+	for (size_t k = 0; at_once && k < nshared; k++)
+		end_of[at[k]] = ends[k];
 	for (size_t i = 0; i < nspans; i++) {
 		const struct check_span *c = &spans[i];
-		if (at_once && !check_alone(c->check))
+		for (size_t j = 0; at_once && j < i; j++)
+			ctx->hung |= !check_alone(spans[j].check) && end_of[j] == SPAN_HUNG;
+		if (at_once && !check_alone(c->check) && end_of[i] != SPAN_REDO)
 			continue; /* ran beside the others */
 		sched_turn(check_alone(c->check)); /* a timing check has the machine to itself */
 		double t0 = clock_s();
@@ -116,8 +131,13 @@ static void run_checks(struct lab_ctx *ctx, size_t first, json_t *built)
 			ctx->rs->rows[c->row + k].seconds = s / c->n;
 		check_done(ctx, c, first, s);
 	}
+	for (size_t i = 0; at_once && i < nspans; i++)
+		ctx->hung |= !check_alone(spans[i].check) && end_of[i] == SPAN_HUNG;
 	free(spans);
 	free(shared);
+	free(at);
+	free(ends);
+	free(end_of);
 }
 
 /* The rows that could not run because the code did not compile (those of

@@ -96,6 +96,7 @@ struct lab_ctx {
 	long mem_mb;             /* lab_run's address-space limit: 0 = the spec's, < 0 = none */
 	bool trace_own;          /* lab_run lets the run's processes ptrace each other (sandbox.h) */
 	bool hung;               /* a check of this lab saw a hang: lab_run cuts later deadlines */
+	bool unread;             /* a diagnosis of lab_run's could not read a process's stacks */
 	int hidden_stage;        /* the hidden checks' own scratch: see check_hidden in lab.c */
 	const char *cache;       /* the objects compiled once (objcache.h), or NULL */
 	int slots;               /* runs of one check that may go at once (a unit check's

@@ -500,6 +500,7 @@ int lab_run(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
 		ctx->hung |= r->blocks[i].hung;
 	if (rc == 0 && r->timed_out)
 		ctx->hung = true;
+	ctx->unread |= rc == 0 && r->unread;
 	strv_free(env);
 	free(batch);
 	free(debug_labdir);

@@ -11,13 +11,19 @@
  * and whether the code hung, so a later timed check is cut as before.
  * The timed checks run after, alone, in the built scratch itself.
  *
+ * A hung check whose stacks gdb could not read (ctx->unread: the other
+ * checks' threads may have spun on every CPU meanwhile) is not believed:
+ * its rows stay as planned and the caller runs it again, alone.
+ *
  * Interface:
  *   struct check_span  a check and its rows (ctx->rs->rows[row .. row+n)).
  *   lab_jobs_run       runs spans[0..nspans) at once; done(ctx, span, s)
  *                      is called in this process as each check's rows are
- *                      back, s its time. A job whose process died leaves
- *                      its rows "grader error", saying so. false, with
- *                      nothing run, when it had no folder to work in.
+ *                      back, s its time, and ends[i] tells how span i
+ *                      ended (SPAN_REDO: done was not called, run it
+ *                      alone). A job whose process died leaves its rows
+ *                      "grader error", saying so. false, with nothing
+ *                      run, when it had no folder to work in.
  */
 #ifndef LAB_JOBS_H
 #define LAB_JOBS_H
@@ -31,8 +37,10 @@ struct check_span {
 
 typedef void span_done_fn(struct lab_ctx *ctx, const struct check_span *span, double seconds);
 
+enum span_end { SPAN_DONE, SPAN_HUNG, SPAN_REDO };
+
 bool lab_jobs_run(struct lab_ctx *ctx, const struct check_span *spans, size_t nspans,
-                  int slots, span_done_fn *done);
+                  int slots, span_done_fn *done, enum span_end *ends);
 
 /* Parts of one check at once (a unit check's seeds): part(ctx, i, arg) for
  * i in 0..nparts-1, each in a process and a scratch copy of its own, at most

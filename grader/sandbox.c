@@ -91,6 +91,7 @@ static void on_timeout(struct run *run)
 	run->r->diagnosis = sbx_diagnose(&in, &out);
 	run->r->blocked = out.blocked;
 	run->r->growing = out.growing;
+	run->r->unread |= out.unread;
 	run->r->functions = out.functions;
 	free(headline);
 	free(ps.p);

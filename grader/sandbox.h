@@ -112,6 +112,8 @@ struct sbx_result {
 	                           deadlock, say), none running */
 	bool growing;           /* on timeout with diagnose: it was still taking memory, so
 	                           it may be slow rather than stuck */
+	bool unread;            /* a diagnosis (on timeout, or of a stuck process) could not
+	                           read some process's stacks: gdb failed or ran out of time */
 	char *stuck;            /* with stuck_s: one block per stuck process (at most
 	                           SBX_STUCK_MAX), each starting with SBX_STUCK_HEAD; else NULL */
 	struct sbx_stuck {      /* the same blocks one by one, in the same order */

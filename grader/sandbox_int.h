@@ -211,6 +211,7 @@ struct sbx_diag_out {
 	bool growing;                 /* its memory grew while it was watched */
 	char *functions;              /* " f g ": the lab's functions on its stacks (sbx_gdb),
 	                                 to tell which test it ran; the caller frees it */
+	bool unread;                  /* gdb read no stack of some process of the student's */
 };
 char *sbx_diagnose(const struct sbx_diag_in *in, struct sbx_diag_out *out);
 

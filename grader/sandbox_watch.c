@@ -115,6 +115,7 @@ static void diagnose_test(struct run *run, const struct sbx_proc *p, const struc
 	struct sbx_diag_out out;
 	char *text = sbx_diagnose(&in, &out);
 	w->diagnosed = true;
+	run->r->unread |= out.unread;
 	if (why != LEAVE) {
 		for (size_t i = 0; i < tree->n; i++)
 			kill(tree->p[i].pid, SIGKILL);

@@ -116,6 +116,39 @@ START_TEST(test_hang_lab_graded_within_its_budget)
 }
 END_TEST
 
+/* Checks graded at once, the first gdb of the grade reading nothing (a
+ * gdb on PATH that fails once, as a crowded machine's can run out of
+ * time): the check whose hang it was is graded again, alone, and no row is
+ * left without its threads. */
+START_TEST(test_hang_stacks_unread_at_once_are_read_again_alone)
+{
+	char *gdb = xasprintf("%s/bin/gdb", dir);
+	char *script = xasprintf("mkdir -p %1$s/bin && printf '%%s\\n' '#!/bin/sh' "
+	                         "'mkdir %1$s/failed 2>/dev/null || exec /usr/bin/gdb \"$@\"' "
+	                         "'echo \"ptrace: Operation not permitted.\"; exit 1' > %2$s && "
+	                         "chmod 755 %2$s", dir, gdb);
+	ck_assert_msg(system(script) == 0, "%s", script);
+	char *path = xasprintf("%s/bin:%s", dir, getenv("PATH"));
+	setenv("PATH", path, 1);
+	setenv("GRADER_CHECKS_AT_ONCE", "1", 1);
+	struct grade_opts go = { .seed = "1" };
+	json_t *res;
+	ck_assert_int_eq(grade_with(LAB, sub, "unit-queue,races-queue", &go, &res), 1);
+	char *failed = xasprintf("%s/failed", dir);
+	ck_assert_msg(access(failed, F_OK) == 0, "the failing gdb never ran");
+	size_t i, hung = 0;
+	json_t *t;
+	json_array_foreach(json_object_get(res, "tests"), i, t) {
+		const char *out = json_string_value(json_object_get(t, "output"));
+		ck_assert_msg(!strstr(out, "could not be read"), "a row without its threads:\n%s", out);
+		hung += strstr(out, "(queue.c:") != NULL;
+	}
+	ck_assert_uint_ge(hung, 3);
+	json_decref(res);
+	free(gdb); free(script); free(path); free(failed);
+}
+END_TEST
+
 int main(void)
 {
 	if (getenv("GRADER"))
@@ -126,6 +159,7 @@ int main(void)
 	tcase_set_timeout(core, 3 * HANG_BUDGET_S);
 	tcase_add_test(core, test_hang_rows_show_the_threads_of_their_own_test);
 	tcase_add_test(core, test_hang_lab_graded_within_its_budget);
+	tcase_add_test(core, test_hang_stacks_unread_at_once_are_read_again_alone);
 	suite_add_tcase(s, core);
 	return suite_passes(s, 2) ? EXIT_SUCCESS : EXIT_FAILURE;
 }
