@@ -21,6 +21,10 @@
 #                                   replaces it, keeping a copy as FILE.backup-DATE)
 #   make coverage [LAB=NN] [SUBMISSION=DIR]   gcov: which lines the tests reach
 #   make release [RELEASE=F.tar.gz] the student release (default build/release.tar.gz)
+#   make classroom [TEMPLATE=DIR] [LABS=01] [THRESHOLD=60]   the GitHub Classroom
+#                                   template repository, from the release (default
+#                                   build/classroom/; LABS and THRESHOLD: what its
+#                                   workflow grades, .github/grading.env)
 #   make deps                       install the Debian packages (sudo when not root)
 #   make clean
 
@@ -60,7 +64,7 @@ say_build = $(if $(build_said),,$(eval build_said := 1)@echo "building the grade
 endif
 
 .SECONDARY:
-.PHONY: all grade grade-run grade-batch grade-merge sweep test unit skeletons check-skeletons coverage deps clean release
+.PHONY: all grade grade-run grade-batch grade-merge sweep test unit skeletons check-skeletons coverage deps clean release classroom
 all: $(GRADER)
 
 deps:
@@ -150,7 +154,7 @@ skeletons:
 	@FORCE='$(FORCE)' sh grader/skeletons.sh write
 
 check-skeletons:
-	@sh grader/skeletons.sh check '$(or $(firstword $(filter test release,$(MAKECMDGOALS))),check-skeletons)'
+	@sh grader/skeletons.sh check '$(or $(firstword $(filter test release classroom,$(MAKECMDGOALS))),check-skeletons)'
 endif
 
 # ---- coverage: which lines of the student files the lab's tests reach ----
@@ -188,8 +192,14 @@ test: check-skeletons $(GRADER) $(UNIT_TESTS)
 
 release: check-skeletons
 	@sh grader/release.sh '$(or $(RELEASE),$(BUILD)/release.tar.gz)'
+
+# The GitHub Classroom template: the release just built, laid out as a
+# repository with its workflow (grader/classroom.sh).
+classroom: release
+	@sh grader/classroom.sh '$(or $(RELEASE),$(BUILD)/release.tar.gz)' \
+	  '$(or $(TEMPLATE),$(BUILD)/classroom)' '$(LABS)' '$(THRESHOLD)'
 else
-test release skeletons check-skeletons:
+test release classroom skeletons check-skeletons:
 	@echo "make $@: not part of the student release; it is run in the instructor's copy." >&2; \
 	 echo "Your tools: make grade LAB=NN, and inside a lab folder make test." >&2; exit 2
 endif

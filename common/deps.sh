@@ -21,6 +21,7 @@ patch              applies the mutants in the self-test
 jq                 reads results files (CI threshold, Gradescope, Autolab, bench targets)
 parallel           GNU parallel: grades a class over several machines (grader/cluster)
 gnuplot-nox        draws the speedup curves of make sweep (SVG or PNG)
+yamllint           checks the YAML of the GitHub Classroom workflow (make test)
 "
 
 missing=$(printf '%s\n' "$PACKAGES" | awk 'NF {print $1}' | while read -r p; do

@@ -147,6 +147,7 @@ refuse_check() {
 	case $what in
 	test) role="make test is the instructor's proof that the grader is right" ;;
 	release) role="make release builds the student release, for the instructor" ;;
+	classroom) role="make classroom builds the GitHub Classroom template, for the instructor" ;;
 	*) role="make $what is part of the instructor's proof (make test)" ;;
 	esac
 	cat >&2 <<EOF
