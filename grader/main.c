@@ -106,7 +106,8 @@ static int by_name(const void *a, const void *b)
 }
 
 /* DIR: a submission per folder. LIST.json: [{"name", "submission", "lab",
- * "check"}, ...], each lab and check as LAB= and CHECK= take them. */
+ * "check"}, ...], each lab and check as LAB= and CHECK= take them; an entry
+ * without them is graded as the command line says (--lab, --check). */
 static struct entry *batch_entries(const char *src, const struct options *opt, const char *want,
                                    size_t *n)
 {
@@ -147,8 +148,9 @@ static struct entry *batch_entries(const char *src, const struct options *opt, c
 			                 "\"submission\"", src, i));
 		const char *lab = json_string_value(json_object_get(o, "lab"));
 		const char *check = json_string_value(json_object_get(o, "check"));
-		e[(*n)++] = (struct entry){ xstrdup(name), xstrdup(sub), lab ? xstrdup(lab) : NULL,
-		                             check ? xstrdup(check) : NULL };
+		e[(*n)++] = (struct entry){ xstrdup(name), xstrdup(sub),
+		                             lab ? xstrdup(lab) : (char *)want,
+		                             check ? xstrdup(check) : (char *)opt->only_check };
 	}
 	json_decref(list);
 	return e;
