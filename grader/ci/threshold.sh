@@ -31,6 +31,8 @@ function names(want, lab) {
 	if (want ~ /^[0-9]+$/) return lab ~ /^[0-9]+-/ && lab + 0 == want + 0
 	return want == lab
 }
+# One key per lab named: "1" and "01" are one lab.
+function key(want) { return want ~ /^[0-9]+$/ ? want + 0 "" : want }
 function judge(want, pct,   i, s, m, p, below) {
 	for (i = 1; i <= nlab; i++)
 		if (names(want, lab[i])) { s = score[lab[i]]; m = max[lab[i]]; break }
@@ -47,7 +49,7 @@ END {
 	if (code) exit code
 	n = split(threshold, item, ",")
 	for (i = 1; i <= n; i++) {
-		if (item[i] ~ /:/) { split(item[i], kv, ":"); own[kv[1]] = percent(kv[2]); order[++nown] = kv[1] }
+		if (item[i] ~ /:/) { split(item[i], kv, ":"); own[key(kv[1])] = percent(kv[2]); order[++nown] = kv[1] }
 		else if (item[i] != "") { if (dflt != "") usage("two default percentages: " threshold); dflt = percent(item[i]) }
 	}
 	nwant = split(labs, want, /[, ]+/)
@@ -59,11 +61,11 @@ END {
 	}
 	for (i = 1; i <= nwant; i++) {
 		if (want[i] == "") continue
-		if (want[i] in own) { judge(want[i], own[want[i]]); done[want[i]] = 1 }
+		if (key(want[i]) in own) { judge(want[i], own[key(want[i])]); done[key(want[i])] = 1 }
 		else if (dflt == "") usage("no percentage for lab " want[i] " in " threshold)
 		else judge(want[i], dflt)
 	}
 	for (i = 1; i <= nown; i++)
-		if (!(order[i] in done)) judge(order[i], own[order[i]])
+		if (!(key(order[i]) in done)) judge(order[i], own[key(order[i])])
 	exit code
 }'
