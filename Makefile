@@ -5,9 +5,9 @@
 #                                   grade (the main job); exit 0 all passed, else 2
 #   grader/grade.sh [the same VAR=value words]   the same, with the grader's own
 #                                   exit codes 0-4 (for CI: see README.md)
-#   make grade-batch SUBMISSIONS=DIR [OUT=DIR] [GRADEBOOK=F] [BY_CHECK=1] [LAB=NN]
+#   make grade-batch SUBMISSIONS=DIR [OUT=DIR] [GRADEBOOK=F] [BY_CHECK=1] [ROSTER=F] [LAB=NN]
 #                                   grade a class: a folder per student
-#   make grade-merge OUT=DIR [GRADEBOOK=F] [BY_CHECK=1]   one gradebook from the
+#   make grade-merge OUT=DIR [GRADEBOOK=F] [BY_CHECK=1] [ROSTER=F]   one gradebook from the
 #                                   results files of many jobs (grader/cluster/)
 #   JOBS=N (grade, grade-batch)     labs graded at once (default: the CPUs, as
 #                                   root; 1 otherwise); timing checks run alone
@@ -94,13 +94,14 @@ grade-batch: $(GRADER)
 	@$(if $(SUBMISSIONS),,$(error say SUBMISSIONS=DIR: a folder with one folder per student))
 	@$(GRADER) --root . --batch '$(SUBMISSIONS)' --out '$(BATCH_OUT)' \
 	  $(if $(GRADEBOOK),--gradebook '$(GRADEBOOK)') $(if $(BY_CHECK),--by-check) \
+	  $(if $(ROSTER),--roster '$(ROSTER)') \
 	  $(if $(LAB),--lab '$(LAB)') $(if $(CHECK),--check '$(CHECK)') \
 	  $(if $(JOBS),--jobs '$(JOBS)') $(if $(PROGRESS),--progress '$(PROGRESS)')
 
 grade-merge: $(GRADER)
 	@$(if $(OUT),,$(error say OUT=DIR: the folder the jobs wrote their results into))
 	@$(GRADER) --merge '$(OUT)' $(if $(GRADEBOOK),--gradebook '$(GRADEBOOK)') \
-	  $(if $(BY_CHECK),--by-check)
+	  $(if $(BY_CHECK),--by-check) $(if $(ROSTER),--roster '$(ROSTER)')
 
 # make sweep: the lab's own `make sweep` (common.mk), on SUBMISSION's code.
 # Code other than labs/ is staged beside a copy of the lab, as the grader

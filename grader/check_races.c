@@ -967,6 +967,32 @@ static void helgrind_verdict(struct result *rows, const struct sbx_result *r,
 	free(notes);
 }
 
+/* The scenario ended natively but not under Helgrind within its deadline.
+ * What Helgrind reported before the deadline still counts, and so does a
+ * scenario in which nothing ran any more (every thread waiting: a hang in
+ * Helgrind's schedule). A scenario still running is no evidence: Helgrind
+ * runs it 20 to 100 times slower, more on a slow or crowded machine. */
+static void helgrind_timed_out(struct result *rows, const struct sbx_result *r,
+                               const struct hg_tally *t, double deadline, const char *hint)
+{
+	bool evidence = t->errors > 0 || r->blocked;
+	/* The diagnosis names a cause (a loop, a livelock): shown with evidence only. */
+	char *text = xasprintf("The race scenario finished without Helgrind but did not finish "
+	        "under it within %.0f s. %s%s%s", deadline, evidence && r->diagnosis ?
+	        r->diagnosis : "", t->errors ? "Before the deadline, Helgrind had reported:\n" : "",
+	        t->errors ? t->summary : "");
+	if (evidence)
+		strappend(&text, "%s%s%s", r->blocked && !t->errors ? "Helgrind runs one thread at "
+		          "a time, so a wait that depends on timing can last forever there: nothing "
+		          "in your program ran any more. " : "", hint ? "Hint: " : "", hint ? hint : "");
+	else
+		strappend(&text, "It was still running, so this says nothing of your code: Helgrind "
+		          "is slow, and this machine may be slower still. Nothing was reported before "
+		          "the deadline. Run `make grade` again on a quieter machine (as the replay "
+		          "line shows).\n");
+	row_set(rows, evidence ? V_FAIL : V_INCONCLUSIVE, text);
+}
+
 /* The scenario under Helgrind (or ThreadSanitizer where Valgrind is missing).
  * Errors in the student's files are run again in text mode, for the locks
  * held; errors only elsewhere are run again to see whether they repeat. */
@@ -1004,13 +1030,7 @@ static void check_helgrind(struct lab_ctx *ctx, json_t *check, struct result *ro
 	resolve_fields(ctx, check, &t.summary);
 	const char *hint = lab_hint(ctx, check, NULL, r.timed_out);
 	if (r.timed_out) {
-		/* What Helgrind wrote before the deadline still counts. */
-		row_set(rows, V_FAIL, xasprintf("The race scenario finished without Helgrind but did "
-		        "not finish under it within %.0f s (Helgrind runs one thread at a time, so "
-		        "a wait that depends on timing can last forever there). %s%s%s%s%s",
-		        deadline, r.diagnosis ? r.diagnosis : "", t.errors ? "Before the deadline, "
-		        "Helgrind had reported:\n" : "", t.errors ? t.summary : "", hint ? "Hint: " : "",
-		        hint ? hint : ""));
+		helgrind_timed_out(rows, &r, &t, deadline, hint);
 	} else {
 		helgrind_verdict(rows, &r, &t, again, hint);
 	}

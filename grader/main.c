@@ -23,7 +23,7 @@
 
 struct outputs {
 	const char *json, *junit, *tap, *trace;
-	const char *batch, *out, *merge, *gradebook;
+	const char *batch, *out, *merge, *gradebook, *roster;
 	bool autolab, color, by_check;
 	int jobs;
 	enum progress_mode progress;
@@ -36,8 +36,8 @@ static void usage(void)
 	      "              [--raw] [--verbose] [--color auto|always|never]\n"
 	      "              [--progress auto|lines|none] [--jobs N]\n"
 	      "       grader --root DIR --batch DIR|LIST.json --out OUT [--gradebook F] [--by-check]\n"
-	      "              [--lab ...] [--check ...] [--jobs N] [--progress ...]\n"
-	      "       grader --merge OUT [--gradebook F] [--by-check]\n"
+	      "              [--roster F] [--lab ...] [--check ...] [--jobs N] [--progress ...]\n"
+	      "       grader --merge OUT [--gradebook F] [--by-check] [--roster F]\n"
 	      "Grades labs/NN-topic (or DIR/NN-topic) and reports; a batch grades every\n"
 	      "folder of DIR as a submission into OUT. Exit: 0 all passed, 1 something\n"
 	      "failed, 2 usage, 3 inconclusive, 4 grader error.\n", stderr);
@@ -201,7 +201,7 @@ static int grade_batch(struct options *opt, const char *want, const struct outpu
 		code = worst(code, grading_code(&gs[i]));
 	}
 	char *book = out->gradebook ? xstrdup(out->gradebook) : xasprintf("%s/gradebook.csv", out->out);
-	if (gradebook_write(out->out, book, out->by_check, stdout) < 0)
+	if (gradebook_write(out->out, book, out->roster, out->by_check, stdout) < 0)
 		code = worst(code, EXIT_GRADER_ERROR);
 	printf("gradebook: %s\n", book);
 	for (size_t i = 0; i < n; i++) {
@@ -226,7 +226,8 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 		{ "raw", 0, 0, 'R' }, { "color", 1, 0, 'C' }, { "verbose", 0, 0, 'v' },
 		{ "progress", 1, 0, 'p' }, { "batch", 1, 0, 'b' }, { "out", 1, 0, 'o' },
 		{ "merge", 1, 0, 'm' }, { "gradebook", 1, 0, 'g' }, { "by-check", 0, 0, 'k' },
-		{ "jobs", 1, 0, 'n' }, { "trace", 1, 0, 'T' }, { 0, 0, 0, 0 },
+		{ "jobs", 1, 0, 'n' }, { "trace", 1, 0, 'T' }, { "roster", 1, 0, 'O' },
+		{ 0, 0, 0, 0 },
 	};
 	const char *color = "auto", *progress = "auto";
 	char *why;
@@ -255,6 +256,7 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 		case 'm': out->merge = optarg; break;
 		case 'g': out->gradebook = *optarg ? optarg : NULL; break;
 		case 'k': out->by_check = true; break;
+		case 'O': out->roster = *optarg ? optarg : NULL; break;
 		case 'n':
 			if (*optarg && (out->jobs = atoi(optarg)) <= 0)
 				refuse(xasprintf("JOBS=%s: say a whole number, 1 or more (1: one step "
@@ -291,7 +293,7 @@ int main(int argc, char **argv)
 	if (out.merge) {
 		char *book = out.gradebook ? xstrdup(out.gradebook)
 		             : xasprintf("%s/gradebook.csv", out.merge);
-		int rc = gradebook_write(out.merge, book, out.by_check, stdout);
+		int rc = gradebook_write(out.merge, book, out.roster, out.by_check, stdout);
 		printf("gradebook: %s\n", book);
 		free(book);
 		return rc < 0 ? EXIT_GRADER_ERROR : EXIT_ALL_PASS;

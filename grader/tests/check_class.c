@@ -73,11 +73,19 @@ START_TEST(test_class_entry_point_picks_by_index_and_name)
 	                    "-- --lab 01 --check races >/dev/null", tmp), 0);
 	ck_assert_int_eq(access(file_of("out/bob.json"), R_OK), 0);
 	ck_assert_int_ne(access(file_of("out/alice.json"), F_OK), 0);
+	ck_assert_int_eq(sh("rm %s/out/bob.json", tmp), 0);
 	ck_assert_int_eq(sh("sh grader/cluster/grade-one.sh %s/class %s/out alice -- --lab 01 "
 	                    "--check races >/dev/null", tmp), 0);
 	ck_assert_ptr_nonnull(strstr(slurp(file_of("out/alice.txt")), "races: 1 of 1 tests passed"));
 	/* No such submission: a usage error the engine reports, not a grade. */
 	ck_assert_int_eq(sh("sh grader/cluster/grade-one.sh %s/class %s/out 7 2>/dev/null", tmp), 2);
+	ck_assert_int_eq(sh("sh grader/cluster/grade-one.sh %s/class %s/out --index 7 2>/dev/null",
+	                    tmp), 2);
+	/* A student named by an ID is that folder, never the 2nd in sorted order. */
+	ck_assert_int_eq(sh("cp -r %1$s/class/alice %1$s/class/2 && sh grader/cluster/grade-one.sh "
+	                    "%1$s/class %1$s/out 2 -- --lab 01 --check races >/dev/null", tmp), 0);
+	ck_assert_int_eq(access(file_of("out/2.json"), R_OK), 0);
+	ck_assert_int_ne(access(file_of("out/bob.json"), F_OK), 0);
 	class_free();
 }
 END_TEST
@@ -107,6 +115,21 @@ START_TEST(test_class_parallel_on_localhost_then_merge)
 	ck_assert_msg(strstr(book, "rank,01-stdout-race/races\n") && strstr(book, "carol,0,0,0,2,0\n"),
 	              "gradebook:\n%s", book);
 	ck_assert_ptr_nonnull(strstr(slurp(file_of("out/summary.txt")), "1 results file could not be read"));
+	/* A roster: dave, with no results file, has a row of 0 and is listed;
+	 * carol, whom it lacks, is said; the export for an LMS has no rank. */
+	f = fopen(file_of("roster.txt"), "w");
+	fputs("# section 1\nalice\nbob\n\ndave\n", f);
+	fclose(f);
+	ck_assert_int_eq(sh("build/grader/grader --merge %1$s/out --roster %1$s/roster.txt "
+	                    ">/dev/null", tmp), 0);
+	book = slurp(file_of("out/gradebook.csv"));
+	ck_assert_msg(strstr(book, "\ndave,0,0,25,2\n"), "gradebook:\n%s", book);
+	summary = slurp(file_of("out/summary.txt"));
+	ck_assert_msg(strstr(summary, "On the roster with no result (counted as 0): dave\n") &&
+	              strstr(summary, "the roster does not have (a typo?): carol\n"),
+	              "summary:\n%s", summary);
+	ck_assert_str_eq(slurp(file_of("out/lms.csv")), "student,total,max,01-stdout-race\n"
+	                 "alice,25,25,25\nbob,0,25,0\ncarol,0,0,0\ndave,0,25,0\n");
 	class_free();
 }
 END_TEST
