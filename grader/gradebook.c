@@ -265,6 +265,27 @@ static void tally(struct sub *subs, size_t n, json_t *failed, json_t *missing)
 	}
 }
 
+/* Every inconclusive row, with the command that grades it again: the
+ * machine could not judge it, so it is the instructor's to regrade. */
+static void write_doubts(FILE *f, struct sub *subs, size_t n)
+{
+	bool any = false;
+	for (size_t s = 0; s < n; s++) {
+		size_t i;
+		json_t *t;
+		json_array_foreach(json_object_get(subs[s].res, "tests"), i, t) {
+			if (strcmp(extra(t, "verdict"), "inconclusive") != 0)
+				continue;
+			if (!any)
+				fputs("Inconclusive (the machine could not judge them, not the students' "
+				      "code: regrade each on a quiet machine):\n", f);
+			any = true;
+			fprintf(f, "  %s %s/%s: %s\n", subs[s].name, extra(t, "lab"), extra(t, "id"),
+			        *extra(t, "replay") ? extra(t, "replay") : "(no replay line)");
+		}
+	}
+}
+
 static void write_summary(FILE *f, struct sub *subs, size_t n)
 {
 	size_t full = 0, broken = 0;
@@ -305,6 +326,7 @@ static void write_summary(FILE *f, struct sub *subs, size_t n)
 	}
 	json_decref(failed);
 	json_decref(missing);
+	write_doubts(f, subs, n);
 }
 
 int gradebook_write(const char *dir, const char *csv, const char *roster, bool by_check,

@@ -225,6 +225,9 @@ static json_t *json_row(const struct results *rs, size_t i)
 	                      "visibility", r->hidden ? "after_published" : "visible",
 	                      "extra_data", "verdict", verdict_name(r->verdict),
 	                      "id", id, "lab", r->lab);
+	if (t && r->replay) /* the command that grades this row again (a batch's summary) */
+		json_object_set_new(json_object_get(t, "extra_data"), "replay",
+		                    json_string(r->replay));
 	free(name);
 	free(output);
 	free(id);

@@ -130,6 +130,19 @@ START_TEST(test_class_parallel_on_localhost_then_merge)
 	              "summary:\n%s", summary);
 	ck_assert_str_eq(slurp(file_of("out/lms.csv")), "student,total,max,01-stdout-race\n"
 	                 "alice,25,25,25\nbob,0,25,0\ncarol,0,0,0\ndave,0,25,0\n");
+	/* A row that failed carries the command that grades it again; an
+	 * inconclusive row is listed with it, for the instructor to regrade. */
+	ck_assert_ptr_nonnull(strstr(slurp(file_of("out/bob.json")), "\"replay\": \"make grade"));
+	f = fopen(file_of("out/erin.json"), "w");
+	fputs("{\"score\": 0, \"tests\": [{\"score\": 0, \"max_score\": 15, \"status\": "
+	      "\"failed\", \"extra_data\": {\"verdict\": \"inconclusive\", \"id\": \"speedup\", "
+	      "\"lab\": \"01-stdout-race\", \"replay\": \"make grade LAB=01 CHECK=speedup\"}}]}", f);
+	fclose(f);
+	ck_assert_int_eq(sh("build/grader/grader --merge %s/out >/dev/null", tmp), 0);
+	summary = slurp(file_of("out/summary.txt"));
+	ck_assert_msg(strstr(summary, "Inconclusive (") && strstr(summary, "\n  erin "
+	              "01-stdout-race/speedup: make grade LAB=01 CHECK=speedup\n"), "summary:\n%s",
+	              summary);
 	class_free();
 }
 END_TEST
