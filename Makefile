@@ -2,6 +2,8 @@
 #
 #   make grade [LAB=NN] [SUBMISSION=DIR] [JSON=F] [JUNIT=F] [TAP=F] [TRACE=F] [CHECK=name]
 #              [SEED=n] [RAW=1] [VERBOSE=1] [PROGRESS=auto|lines|none] [AUTOLAB=1]
+#              [SANDBOX=required|off-ok]   (without bubblewrap: refuse, or run anyway;
+#                                   default off-ok here, required for grade-batch)
 #                                   grade (the main job); exit 0 all passed, else 2
 #   grader/grade.sh [the same VAR=value words]   the same, with the grader's own
 #                                   exit codes 0-4 (for CI: see README.md)
@@ -44,6 +46,7 @@ GRADER := $(BUILD)/grader/grader
 GRADE_FLAGS = $(if $(LAB),--lab '$(LAB)') $(if $(SUBMISSION),--submission '$(SUBMISSION)') \
               $(if $(JSON),--json '$(JSON)') $(if $(JUNIT),--junit '$(JUNIT)') \
               $(if $(TAP),--tap '$(TAP)') $(if $(TRACE),--trace '$(TRACE)') \
+              $(if $(SANDBOX),--sandbox '$(SANDBOX)') \
               $(if $(CHECK),--check '$(CHECK)') \
               $(if $(SEED),--seed '$(SEED)') $(if $(RAW),--raw) $(if $(AUTOLAB),--autolab) \
               $(if $(VERBOSE),--verbose) $(if $(PROGRESS),--progress '$(PROGRESS)') \
@@ -94,7 +97,7 @@ grade-batch: $(GRADER)
 	@$(if $(SUBMISSIONS),,$(error say SUBMISSIONS=DIR: a folder with one folder per student))
 	@$(GRADER) --root . --batch '$(SUBMISSIONS)' --out '$(BATCH_OUT)' \
 	  $(if $(GRADEBOOK),--gradebook '$(GRADEBOOK)') $(if $(BY_CHECK),--by-check) \
-	  $(if $(ROSTER),--roster '$(ROSTER)') \
+	  $(if $(ROSTER),--roster '$(ROSTER)') $(if $(SANDBOX),--sandbox '$(SANDBOX)') \
 	  $(if $(LAB),--lab '$(LAB)') $(if $(CHECK),--check '$(CHECK)') \
 	  $(if $(JOBS),--jobs '$(JOBS)') $(if $(PROGRESS),--progress '$(PROGRESS)')
 

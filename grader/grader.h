@@ -82,6 +82,7 @@ struct options {
 	long seed;               /* CHAOS_SEED override, or -1 */
 	bool raw;                /* attach raw tool reports to the text output */
 	bool verbose;
+	bool sandbox_required;   /* student code never runs without bubblewrap (--sandbox) */
 };
 
 struct lab_ctx {

@@ -34,7 +34,7 @@ static void usage(void)
 	fputs("usage: grader --root DIR [--lab NN[,NN...]] [--submission DIR] [--check NAME]\n"
 	      "              [--seed N] [--json F] [--junit F] [--tap F] [--trace F] [--autolab]\n"
 	      "              [--raw] [--verbose] [--color auto|always|never]\n"
-	      "              [--progress auto|lines|none] [--jobs N]\n"
+	      "              [--progress auto|lines|none] [--jobs N] [--sandbox required|off-ok]\n"
 	      "       grader --root DIR --batch DIR|LIST.json --out OUT [--gradebook F] [--by-check]\n"
 	      "              [--roster F] [--lab ...] [--check ...] [--jobs N] [--progress ...]\n"
 	      "       grader --merge OUT [--gradebook F] [--by-check] [--roster F]\n"
@@ -227,9 +227,9 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 		{ "progress", 1, 0, 'p' }, { "batch", 1, 0, 'b' }, { "out", 1, 0, 'o' },
 		{ "merge", 1, 0, 'm' }, { "gradebook", 1, 0, 'g' }, { "by-check", 0, 0, 'k' },
 		{ "jobs", 1, 0, 'n' }, { "trace", 1, 0, 'T' }, { "roster", 1, 0, 'O' },
-		{ 0, 0, 0, 0 },
+		{ "sandbox", 1, 0, 'X' }, { 0, 0, 0, 0 },
 	};
-	const char *color = "auto", *progress = "auto";
+	const char *color = "auto", *progress = "auto", *sandbox = NULL;
 	char *why;
 	int c;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -257,6 +257,7 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 		case 'g': out->gradebook = *optarg ? optarg : NULL; break;
 		case 'k': out->by_check = true; break;
 		case 'O': out->roster = *optarg ? optarg : NULL; break;
+		case 'X': sandbox = *optarg ? optarg : NULL; break;
 		case 'n':
 			if (*optarg && (out->jobs = atoi(optarg)) <= 0)
 				refuse(xasprintf("JOBS=%s: say a whole number, 1 or more (1: one step "
@@ -272,6 +273,11 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 		               "SUBMISSION=DIR TRACE=F)"));
 	if (strcmp(color, "auto") && strcmp(color, "always") && strcmp(color, "never"))
 		refuse(xasprintf("--color %s: say auto, always or never", color));
+	if (sandbox && strcmp(sandbox, "required") && strcmp(sandbox, "off-ok"))
+		refuse(xasprintf("SANDBOX=%s: say required (student code never runs without "
+		                 "bubblewrap) or off-ok (it may, and the report says so)", sandbox));
+	/* A class's code is someone else's: without a sandbox, not unless told. */
+	opt->sandbox_required = sandbox ? strcmp(sandbox, "required") == 0 : out->batch != NULL;
 	if (strcmp(progress, "auto") && strcmp(progress, "lines") && strcmp(progress, "none"))
 		refuse(xasprintf("PROGRESS=%s: say auto (a live line on a terminal), lines or none",
 		                 progress));

@@ -29,7 +29,8 @@ fi
 [ -n "$name" ] && [ -d "$dir/$name" ] || { echo "grade-one.sh: no submission ${name:-number $index} in $dir" >&2; exit 2; }
 mkdir -p "$out"
 build/grader/grader --root . --submission "$dir/$name" --json "$out/$name.json" \
-	--junit "$out/$name.xml" --color never --progress none "$@" > "$out/$name.txt" 2>&1
+	--junit "$out/$name.xml" --color never --progress none --sandbox required "$@" \
+	> "$out/$name.txt" 2>&1
 code=$?
 echo "$name: $(jq -r '"\(.score) / \([.tests[].max_score] | add)"' "$out/$name.json" 2>/dev/null) (grader exit $code)"
 case $code in 0|1|3) exit 0 ;; *) exit "$code" ;; esac

@@ -186,11 +186,37 @@ START_TEST(test_class_autolab_last_line_is_scores)
 }
 END_TEST
 
+/* Fail closed: where bubblewrap cannot start (simulated), a batch runs no
+ * student code unless told SANDBOX=off-ok, and every row says why; one
+ * student's own grade of their copy still runs, the report saying so. */
+START_TEST(test_class_batch_without_sandbox_refuses_unless_told)
+{
+	class_new();
+	ck_assert_int_eq(sh("GRADER_NO_BWRAP=1 build/grader/grader --root . --batch %1$s/class "
+	                    "--out %1$s/out --lab 01 --check races --progress none >/dev/null", tmp), 4);
+	char *txt = slurp(file_of("out/alice.txt"));
+	ck_assert_msg(strstr(txt, "Not graded: the sandbox (bubblewrap) cannot start") &&
+	              strstr(txt, "SANDBOX=off-ok"), "%s", txt);
+	ck_assert_int_eq(sh("GRADER_NO_BWRAP=1 build/grader/grader --root . --batch %1$s/class "
+	                    "--out %1$s/out --lab 01 --check races --progress none --sandbox off-ok "
+	                    ">/dev/null", tmp), 1); /* bob fails races: graded */
+	ck_assert_ptr_nonnull(strstr(slurp(file_of("out/alice.txt")), "races: 1 of 1 tests passed"));
+	ck_assert_int_eq(sh("GRADER_NO_BWRAP=1 build/grader/grader --root . --submission "
+	                    "%1$s/class/alice --lab 01 --check races --progress none --verbose "
+	                    "> %1$s/one.txt", tmp), 0);
+	ck_assert_ptr_nonnull(strstr(slurp(file_of("one.txt")), "NO bubblewrap"));
+	ck_assert_int_eq(sh("GRADER_NO_BWRAP=1 sh grader/cluster/grade-one.sh %1$s/class %1$s/out2 "
+	                    "alice -- --lab 01 --check races >/dev/null", tmp), 4);
+	class_free();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = grader_suite("class", 240, (const TTest *const[]){
 		test_class_entry_point_picks_by_index_and_name,
 		test_class_parallel_on_localhost_then_merge, test_class_threshold_fails_below_it,
-		test_class_autolab_last_line_is_scores, NULL });
-	return suite_passes(s, 4) ? EXIT_SUCCESS : EXIT_FAILURE;
+		test_class_autolab_last_line_is_scores, test_class_batch_without_sandbox_refuses_unless_told,
+		NULL });
+	return suite_passes(s, 5) ? EXIT_SUCCESS : EXIT_FAILURE;
 }
