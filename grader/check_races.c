@@ -826,7 +826,7 @@ static int native(struct lab_ctx *ctx, json_t *check, struct sbx_result *r)
 	char *argv[32] = { lab_program(ctx, spec_str(check, "program", "")) };
 	scenario_args(check, argv, 1, 32);
 	char *env[] = { "CK_FORK=yes", NULL };
-	int rc = lab_run(ctx, argv, env, spec_num(check, "native_timeout_s", NATIVE_S), r);
+	int rc = lab_run(ctx, argv, env, spec_secs(check, "native_timeout_s", NATIVE_S), r);
 	free(argv[0]);
 	return rc;
 }
@@ -1007,7 +1007,7 @@ static void check_helgrind(struct lab_ctx *ctx, json_t *check, struct result *ro
 			rows->replay = lab_replay(ctx, spec_str(check, "name", "races"), -1);
 		return;
 	}
-	double deadline = lab_deadline(ctx, spec_num(check, "timeout_s", 120));
+	double deadline = lab_deadline(ctx, spec_secs(check, "timeout_s", 120));
 	if (helgrind(ctx, check, true, deadline, &r) < 0) {
 		row_set(rows, V_ERROR, xasprintf("Could not run Helgrind: %s", r.output));
 		sbx_result_free(&r);

@@ -105,6 +105,10 @@ const char *lab_hint(const struct lab_ctx *ctx, json_t *check, json_t *test, boo
 /* Spec access with defaults; a missing required field is a spec fault. */
 const char *spec_str(json_t *obj, const char *key, const char *dflt);
 double spec_num(json_t *obj, const char *key, double dflt);
+/* A deadline of the spec's (or the default), in seconds, times the time
+ * scale: GRADER_TIME_SCALE, 1 to 10 (a slow grading machine), else 1. */
+double spec_secs(json_t *obj, const char *key, double dflt);
+double time_scale(void);
 /* text with the scratch copy's paths read as the student's own (labs/<lab>). */
 char *lab_unscratch(struct lab_ctx *ctx, const char *text);
 /* Path of a built program: outdir/name. */

@@ -328,6 +328,10 @@ int grading_init(struct grading *g, const struct options *opt, char **labs, size
 	g->rs.replay_of = g->replay_of;
 	g->rs.score_cmd = g->score_cmd;
 	results_note(&g->rs, "%s", sbx_protections());
+	if (time_scale() != 1)
+		results_note(&g->rs, "every deadline was %g times the lab's (GRADER_TIME_SCALE=%g: a "
+		             "slow grading machine); speedup targets are ratios and did not change",
+		             time_scale(), time_scale());
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "checks.h"
 #include "cli.h"
 #include "grade.h"
 #include "gradebook.h"
@@ -276,6 +277,10 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 	if (sandbox && strcmp(sandbox, "required") && strcmp(sandbox, "off-ok"))
 		refuse(xasprintf("SANDBOX=%s: say required (student code never runs without "
 		                 "bubblewrap) or off-ok (it may, and the report says so)", sandbox));
+	const char *scale = getenv("GRADER_TIME_SCALE");
+	if (scale && *scale && time_scale() == 1 && strcmp(scale, "1"))
+		refuse(xasprintf("GRADER_TIME_SCALE=%s: say a number from 1 to 10 (every deadline "
+		                 "is multiplied by it, for a slow grading machine)", scale));
 	/* A class's code is someone else's: without a sandbox, not unless told. */
 	opt->sandbox_required = sandbox ? strcmp(sandbox, "required") == 0 : out->batch != NULL;
 	if (strcmp(progress, "auto") && strcmp(progress, "lines") && strcmp(progress, "none"))
