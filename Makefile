@@ -47,6 +47,7 @@ GRADE_FLAGS = $(if $(LAB),--lab '$(LAB)') $(if $(SUBMISSION),--submission '$(SUB
               $(if $(JSON),--json '$(JSON)') $(if $(JUNIT),--junit '$(JUNIT)') \
               $(if $(TAP),--tap '$(TAP)') $(if $(TRACE),--trace '$(TRACE)') \
               $(if $(SANDBOX),--sandbox '$(SANDBOX)') \
+              $(if $(INCONCLUSIVE),--inconclusive '$(INCONCLUSIVE)') \
               $(if $(CHECK),--check '$(CHECK)') \
               $(if $(SEED),--seed '$(SEED)') $(if $(RAW),--raw) $(if $(AUTOLAB),--autolab) \
               $(if $(VERBOSE),--verbose) $(if $(PROGRESS),--progress '$(PROGRESS)') \
@@ -98,6 +99,7 @@ grade-batch: $(GRADER)
 	@$(GRADER) --root . --batch '$(SUBMISSIONS)' --out '$(BATCH_OUT)' \
 	  $(if $(GRADEBOOK),--gradebook '$(GRADEBOOK)') $(if $(BY_CHECK),--by-check) \
 	  $(if $(ROSTER),--roster '$(ROSTER)') $(if $(SANDBOX),--sandbox '$(SANDBOX)') \
+	  $(if $(INCONCLUSIVE),--inconclusive '$(INCONCLUSIVE)') \
 	  $(if $(LAB),--lab '$(LAB)') $(if $(CHECK),--check '$(CHECK)') \
 	  $(if $(JOBS),--jobs '$(JOBS)') $(if $(PROGRESS),--progress '$(PROGRESS)')
 

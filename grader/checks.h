@@ -174,6 +174,11 @@ void row_set(struct result *r, enum verdict v, char *output);
  * "not scored until <names> pass"; when a required row did not run (a
  * replay) nothing is gated and the row says so. */
 void lab_score(struct lab_ctx *ctx, struct result *rows, size_t n);
+/* Then what each inconclusive row scores, as the options say (score.c):
+ * excluded (score 0 of 0: its points leave the maximum), awarded (its full
+ * points) or zero; a distrusted row always scores 0 of its points. The row
+ * says which. */
+void lab_price_doubts(struct lab_ctx *ctx, struct result *rows, size_t n);
 /* "unit and races pass" when the check's requirements failed among rows so
  * far (for progress lines), else NULL. A fresh string. */
 char *requires_unmet(json_t *spec, json_t *check, const struct result *rows, size_t n);

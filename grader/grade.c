@@ -261,6 +261,7 @@ static void grade_lab(struct lab_ctx *ctx, size_t first)
 			fail_unbuilt(ctx, rows, n, built, why);
 		run_checks(ctx, first, built);
 		lab_score(ctx, rows, n); /* the score step: "requires" */
+		lab_price_doubts(ctx, rows, n);
 	} else if (rc > 0 && v == V_FAIL) {
 		fail_unbuilt(ctx, rows, n, NULL, why);
 	} else {

@@ -251,7 +251,9 @@ static void tally(struct sub *subs, size_t n, json_t *failed, json_t *missing)
 		json_t *t;
 		json_array_foreach(json_object_get(subs[s].res, "tests"), i, t) {
 			bool absent = strcmp(extra(t, "verdict"), "not submitted") == 0;
-			bool bad = strcmp(json_string_value(json_object_get(t, "status")), "passed") != 0;
+			/* Inconclusive rows are listed apart (write_doubts): not the code's failing. */
+			bool bad = strcmp(json_string_value(json_object_get(t, "status")), "passed") != 0 &&
+			           strcmp(extra(t, "verdict"), "inconclusive") != 0;
 			char *key = absent ? xstrdup(extra(t, "lab")) : check_of(t);
 			json_t *into = absent ? missing : failed;
 			if (bad && !json_object_get(seen, key)) {

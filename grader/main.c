@@ -36,6 +36,7 @@ static void usage(void)
 	      "              [--seed N] [--json F] [--junit F] [--tap F] [--trace F] [--autolab]\n"
 	      "              [--raw] [--verbose] [--color auto|always|never]\n"
 	      "              [--progress auto|lines|none] [--jobs N] [--sandbox required|off-ok]\n"
+	      "              [--inconclusive excluded|awarded|zero]\n"
 	      "       grader --root DIR --batch DIR|LIST.json --out OUT [--gradebook F] [--by-check]\n"
 	      "              [--roster F] [--lab ...] [--check ...] [--jobs N] [--progress ...]\n"
 	      "       grader --merge OUT [--gradebook F] [--by-check] [--roster F]\n"
@@ -228,9 +229,9 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 		{ "progress", 1, 0, 'p' }, { "batch", 1, 0, 'b' }, { "out", 1, 0, 'o' },
 		{ "merge", 1, 0, 'm' }, { "gradebook", 1, 0, 'g' }, { "by-check", 0, 0, 'k' },
 		{ "jobs", 1, 0, 'n' }, { "trace", 1, 0, 'T' }, { "roster", 1, 0, 'O' },
-		{ "sandbox", 1, 0, 'X' }, { 0, 0, 0, 0 },
+		{ "sandbox", 1, 0, 'X' }, { "inconclusive", 1, 0, 'I' }, { 0, 0, 0, 0 },
 	};
-	const char *color = "auto", *progress = "auto", *sandbox = NULL;
+	const char *color = "auto", *progress = "auto", *sandbox = NULL, *doubt = "excluded";
 	char *why;
 	int c;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -259,6 +260,7 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 		case 'k': out->by_check = true; break;
 		case 'O': out->roster = *optarg ? optarg : NULL; break;
 		case 'X': sandbox = *optarg ? optarg : NULL; break;
+		case 'I': doubt = *optarg ? optarg : doubt; break;
 		case 'n':
 			if (*optarg && (out->jobs = atoi(optarg)) <= 0)
 				refuse(xasprintf("JOBS=%s: say a whole number, 1 or more (1: one step "
@@ -277,6 +279,15 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 	if (sandbox && strcmp(sandbox, "required") && strcmp(sandbox, "off-ok"))
 		refuse(xasprintf("SANDBOX=%s: say required (student code never runs without "
 		                 "bubblewrap) or off-ok (it may, and the report says so)", sandbox));
+	static const char *const costs[] = { [COST_EXCLUDED] = "excluded",
+	                                     [COST_AWARDED] = "awarded", [COST_ZERO] = "zero" };
+	opt->inconclusive = COST_ZERO + 1;
+	for (int k = COST_EXCLUDED; k <= COST_ZERO; k++)
+		if (strcmp(doubt, costs[k]) == 0)
+			opt->inconclusive = (enum inconclusive_cost)k;
+	if (opt->inconclusive > COST_ZERO)
+		refuse(xasprintf("INCONCLUSIVE=%s: say excluded (a row the machine could not judge "
+		                 "leaves the maximum), awarded (it scores its points) or zero", doubt));
 	const char *scale = getenv("GRADER_TIME_SCALE");
 	if (scale && *scale && time_scale() == 1 && strcmp(scale, "1"))
 		refuse(xasprintf("GRADER_TIME_SCALE=%s: say a number from 1 to 10 (every deadline "
