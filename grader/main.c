@@ -25,7 +25,7 @@
 struct outputs {
 	const char *json, *junit, *tap, *trace;
 	const char *batch, *out, *merge, *gradebook, *roster;
-	bool autolab, color, by_check;
+	bool autolab, autolab_problems, color, by_check;
 	int jobs;
 	enum progress_mode progress;
 };
@@ -34,6 +34,7 @@ static void usage(void)
 {
 	fputs("usage: grader --root DIR [--lab NN[,NN...]] [--submission DIR] [--check NAME]\n"
 	      "              [--seed N] [--json F] [--junit F] [--tap F] [--trace F] [--autolab]\n"
+	      "              [--autolab-problems]\n"
 	      "              [--raw] [--verbose] [--color auto|always|never]\n"
 	      "              [--progress auto|lines|none] [--jobs N] [--sandbox required|off-ok]\n"
 	      "              [--inconclusive excluded|awarded|zero]\n"
@@ -82,6 +83,13 @@ static int grade_one_submission(struct options *opt, const char *want, const str
 	if (g.said)
 		fputs(g.said, stderr);
 	grading_plan(&g);
+	if (out->autolab_problems) { /* the plan is the list: nothing is graded */
+		report_autolab_problems(stdout, &g.rs);
+		free(g.score_cmd);
+		grading_free(&g);
+		cli_labs_free(labs);
+		return EXIT_ALL_PASS;
+	}
 	grade_all(&g, 1, out->jobs, out->progress);
 	report_text(stdout, &g.rs, out->color, (opt->raw ? REPORT_RAW : 0) |
 	            (opt->verbose ? REPORT_VERBOSE : 0));
@@ -229,7 +237,8 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 		{ "progress", 1, 0, 'p' }, { "batch", 1, 0, 'b' }, { "out", 1, 0, 'o' },
 		{ "merge", 1, 0, 'm' }, { "gradebook", 1, 0, 'g' }, { "by-check", 0, 0, 'k' },
 		{ "jobs", 1, 0, 'n' }, { "trace", 1, 0, 'T' }, { "roster", 1, 0, 'O' },
-		{ "sandbox", 1, 0, 'X' }, { "inconclusive", 1, 0, 'I' }, { 0, 0, 0, 0 },
+		{ "sandbox", 1, 0, 'X' }, { "inconclusive", 1, 0, 'I' },
+		{ "autolab-problems", 0, 0, 'P' }, { 0, 0, 0, 0 },
 	};
 	const char *color = "auto", *progress = "auto", *sandbox = NULL, *doubt = "excluded";
 	char *why;
@@ -249,6 +258,7 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 		case 't': out->tap = *optarg ? optarg : NULL; break;
 		case 'T': out->trace = *optarg ? optarg : NULL; break;
 		case 'a': out->autolab = true; break;
+		case 'P': out->autolab_problems = true; break;
 		case 'R': opt->raw = true; break;
 		case 'C': color = optarg; break;
 		case 'v': opt->verbose = true; break;

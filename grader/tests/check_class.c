@@ -174,9 +174,19 @@ START_TEST(test_class_autolab_last_line_is_scores)
 	double sum = 0;
 	const char *k;
 	json_t *v;
-	json_object_foreach(scores, k, v)
+	/* Every key is a stable id, and a problem of the list Autolab is given. */
+	ck_assert_int_eq(sh("build/grader/grader --root . --lab 01 --autolab-problems > %s/problems",
+	                    tmp), 0);
+	char *problems = slurp(file_of("problems"));
+	json_object_foreach(scores, k, v) {
 		sum += json_number_value(v);
+		char *named = xasprintf("  - name: \"%s\"\n", k);
+		ck_assert_msg(strncmp(k, "01-stdout-race/", 15) == 0 && strstr(problems, named),
+		              "score key %s is not a problem of:\n%s", k, problems);
+		free(named);
+	}
 	ck_assert_double_eq_tol(sum, 100, 1e-9);
+	ck_assert_ptr_nonnull(strstr(problems, "  - name: \"01-stdout-race/hidden\"\n"));
 	json_decref(line);
 	/* A handin with no lab file still ends with a scores line. */
 	ck_assert_int_eq(sh("echo hi > %s/notes.txt && sh grader/autolab/driver.sh \"$PWD\" "
