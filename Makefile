@@ -2,12 +2,14 @@
 #
 #   make grade [LAB=NN] [SUBMISSION=DIR] [JSON=F] [JUNIT=F] [TAP=F] [TRACE=F] [CHECK=name]
 #              [SEED=n] [RAW=1] [VERBOSE=1] [PROGRESS=auto|lines|none] [AUTOLAB=1]
+#              [SANDBOX=required|off-ok]   (without bubblewrap: refuse, or run anyway;
+#                                   default off-ok here, required for grade-batch)
 #                                   grade (the main job); exit 0 all passed, else 2
 #   grader/grade.sh [the same VAR=value words]   the same, with the grader's own
 #                                   exit codes 0-4 (for CI: see README.md)
-#   make grade-batch SUBMISSIONS=DIR [OUT=DIR] [GRADEBOOK=F] [BY_CHECK=1] [LAB=NN]
+#   make grade-batch SUBMISSIONS=DIR [OUT=DIR] [GRADEBOOK=F] [BY_CHECK=1] [ROSTER=F] [LAB=NN]
 #                                   grade a class: a folder per student
-#   make grade-merge OUT=DIR [GRADEBOOK=F] [BY_CHECK=1]   one gradebook from the
+#   make grade-merge OUT=DIR [GRADEBOOK=F] [BY_CHECK=1] [ROSTER=F]   one gradebook from the
 #                                   results files of many jobs (grader/cluster/)
 #   JOBS=N (grade, grade-batch)     labs graded at once (default: the CPUs, as
 #                                   root; 1 otherwise); timing checks run alone
@@ -48,6 +50,8 @@ GRADER := $(BUILD)/grader/grader
 GRADE_FLAGS = $(if $(LAB),--lab '$(LAB)') $(if $(SUBMISSION),--submission '$(SUBMISSION)') \
               $(if $(JSON),--json '$(JSON)') $(if $(JUNIT),--junit '$(JUNIT)') \
               $(if $(TAP),--tap '$(TAP)') $(if $(TRACE),--trace '$(TRACE)') \
+              $(if $(SANDBOX),--sandbox '$(SANDBOX)') \
+              $(if $(INCONCLUSIVE),--inconclusive '$(INCONCLUSIVE)') \
               $(if $(CHECK),--check '$(CHECK)') \
               $(if $(SEED),--seed '$(SEED)') $(if $(RAW),--raw) $(if $(AUTOLAB),--autolab) \
               $(if $(VERBOSE),--verbose) $(if $(PROGRESS),--progress '$(PROGRESS)') \
@@ -98,13 +102,15 @@ grade-batch: $(GRADER)
 	@$(if $(SUBMISSIONS),,$(error say SUBMISSIONS=DIR: a folder with one folder per student))
 	@$(GRADER) --root . --batch '$(SUBMISSIONS)' --out '$(BATCH_OUT)' \
 	  $(if $(GRADEBOOK),--gradebook '$(GRADEBOOK)') $(if $(BY_CHECK),--by-check) \
+	  $(if $(ROSTER),--roster '$(ROSTER)') $(if $(SANDBOX),--sandbox '$(SANDBOX)') \
+	  $(if $(INCONCLUSIVE),--inconclusive '$(INCONCLUSIVE)') \
 	  $(if $(LAB),--lab '$(LAB)') $(if $(CHECK),--check '$(CHECK)') \
 	  $(if $(JOBS),--jobs '$(JOBS)') $(if $(PROGRESS),--progress '$(PROGRESS)')
 
 grade-merge: $(GRADER)
 	@$(if $(OUT),,$(error say OUT=DIR: the folder the jobs wrote their results into))
 	@$(GRADER) --merge '$(OUT)' $(if $(GRADEBOOK),--gradebook '$(GRADEBOOK)') \
-	  $(if $(BY_CHECK),--by-check)
+	  $(if $(BY_CHECK),--by-check) $(if $(ROSTER),--roster '$(ROSTER)')
 
 # make sweep: the lab's own `make sweep` (common.mk), on SUBMISSION's code.
 # Code other than labs/ is staged beside a copy of the lab, as the grader

@@ -31,7 +31,7 @@ static int build_asan(struct lab_ctx *ctx, const char *program, struct sbx_resul
 {
 	char *target = xasprintf("asan/%s", program);
 	json_t *build = json_object_get(ctx->spec, "build");
-	int rc = lab_make(ctx, target, spec_num(build, "timeout_s", 120), r);
+	int rc = lab_make(ctx, target, spec_secs(build, "timeout_s", 120), r);
 	free(target);
 	return rc < 0 ? -1 : (r->exit_code != 0 || r->timed_out) ? 1 : 0;
 }
@@ -259,7 +259,7 @@ static void run_asan(struct lab_ctx *ctx, json_t *check, struct result *row)
 	char *xml = xasprintf("%s/memory.xml", ctx->scratch);
 	char *env[] = {
 		xasprintf("CHAOS_SEED=%ld", seed), xstrdup("CK_FORK=yes"),
-		xasprintf("CK_DEFAULT_TIMEOUT=%g", spec_num(check, "test_timeout_s", 10)),
+		xasprintf("CK_DEFAULT_TIMEOUT=%g", spec_secs(check, "test_timeout_s", 10)),
 		xstrdup("CK_TIMEOUT_MULTIPLIER=1"), xasprintf("CK_XML_LOG_FILE_NAME=%s", xml),
 		xstrdup("CK_VERBOSITY=silent"),
 		xasprintf("ASAN_OPTIONS=exitcode=%d:log_path=%s/asan:halt_on_error=1:detect_leaks=%d:"
@@ -273,10 +273,10 @@ static void run_asan(struct lab_ctx *ctx, json_t *check, struct result *row)
 	struct sbx_result r = { 0 };
 	struct san_tally t = { 0 };
 	ctx->mem_mb = -1; /* ASan cannot start under RLIMIT_AS: its limits are the options */
-	ctx->test_timeout_s = spec_num(check, "test_timeout_s", 10);
+	ctx->test_timeout_s = spec_secs(check, "test_timeout_s", 10);
 	ctx->stuck_s = 0.6 * ctx->test_timeout_s;
 	ctx->trace_own = looked;
-	int rc = lab_run(ctx, argv, env, spec_num(check, "timeout_s", 60), &r);
+	int rc = lab_run(ctx, argv, env, spec_secs(check, "timeout_s", 60), &r);
 	ctx->trace_own = false;
 	ctx->stuck_s = 0;
 	ctx->mem_mb = 0;

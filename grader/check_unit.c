@@ -284,7 +284,7 @@ static void say_limit(char **message, json_t *check)
 	if (strncmp(*message, expired, len) != 0)
 		return;
 	char *said = xasprintf("%s: the test did not finish within %g s%s", expired,
-	                       spec_num(check, "test_timeout_s", 5), *message + len);
+	                       spec_secs(check, "test_timeout_s", 5), *message + len);
 	free(*message);
 	*message = said;
 }
@@ -346,7 +346,7 @@ static enum seed_end run_seed(struct lab_ctx *ctx, json_t *check, long seed,
 	char *log = xasprintf("%s/unit.%ld.xml", ctx->scratch, seed);
 	char *env[] = {
 		xasprintf("CHAOS_SEED=%ld", seed), xstrdup("CK_FORK=yes"),
-		xasprintf("CK_DEFAULT_TIMEOUT=%g", spec_num(check, "test_timeout_s", 5)),
+		xasprintf("CK_DEFAULT_TIMEOUT=%g", spec_secs(check, "test_timeout_s", 5)),
 		xstrdup("CK_TIMEOUT_MULTIPLIER=1"), xasprintf("CK_XML_LOG_FILE_NAME=%s", log),
 		xstrdup("CK_VERBOSITY=silent"), NULL };
 	char *prog = lab_program(ctx, spec_str(check, "program", ""));
@@ -355,10 +355,10 @@ static enum seed_end run_seed(struct lab_ctx *ctx, json_t *check, long seed,
 	struct outcome *out = calloc(n, sizeof *out);
 	enum seed_end end = SEED_FAULT;
 	/* A hung test is diagnosed before Check kills it; gdb leaves it in time. */
-	ctx->test_timeout_s = spec_num(check, "test_timeout_s", 5);
+	ctx->test_timeout_s = spec_secs(check, "test_timeout_s", 5);
 	ctx->stuck_s = 0.5 * ctx->test_timeout_s;
 	bool cut = ctx->hung; /* lab_run cuts the deadline */
-	int rc = lab_run(ctx, argv, env, spec_num(check, "timeout_s", 60), &r);
+	int rc = lab_run(ctx, argv, env, spec_secs(check, "timeout_s", 60), &r);
 	ctx->stuck_s = 0;
 	if (rc == 0 && read_log(log, spec_str(check, "name", "unit"), rows, n, out) > 0) {
 		end = SEED_MISMATCH;
@@ -399,7 +399,7 @@ static bool hangs_without_tests(struct lab_ctx *ctx, json_t *check, struct resul
 	char *argv[] = { prog, NULL };
 	struct sbx_result r;
 	bool was_hung = ctx->hung;
-	int rc = lab_run(ctx, argv, env, spec_num(check, "test_timeout_s", 5), &r);
+	int rc = lab_run(ctx, argv, env, spec_secs(check, "test_timeout_s", 5), &r);
 	bool hung = rc == 0 && r.timed_out && !r.growing;
 	if (rc == 0 && r.timed_out && r.growing)
 		ctx->hung = was_hung; /* not known to hang: keep the seeds' full deadline */

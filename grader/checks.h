@@ -105,6 +105,10 @@ const char *lab_hint(const struct lab_ctx *ctx, json_t *check, json_t *test, boo
 /* Spec access with defaults; a missing required field is a spec fault. */
 const char *spec_str(json_t *obj, const char *key, const char *dflt);
 double spec_num(json_t *obj, const char *key, double dflt);
+/* A deadline of the spec's (or the default), in seconds, times the time
+ * scale: GRADER_TIME_SCALE, 1 to 10 (a slow grading machine), else 1. */
+double spec_secs(json_t *obj, const char *key, double dflt);
+double time_scale(void);
 /* text with the scratch copy's paths read as the student's own (labs/<lab>). */
 char *lab_unscratch(struct lab_ctx *ctx, const char *text);
 /* Path of a built program: outdir/name. */
@@ -170,6 +174,11 @@ void row_set(struct result *r, enum verdict v, char *output);
  * "not scored until <names> pass"; when a required row did not run (a
  * replay) nothing is gated and the row says so. */
 void lab_score(struct lab_ctx *ctx, struct result *rows, size_t n);
+/* Then what each inconclusive row scores, as the options say (score.c):
+ * excluded (score 0 of 0: its points leave the maximum), awarded (its full
+ * points) or zero; a distrusted row always scores 0 of its points. The row
+ * says which. */
+void lab_price_doubts(struct lab_ctx *ctx, struct result *rows, size_t n);
 /* "unit and races pass" when the check's requirements failed among rows so
  * far (for progress lines), else NULL. A fresh string. */
 char *requires_unmet(json_t *spec, json_t *check, const struct result *rows, size_t n);

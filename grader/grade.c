@@ -209,6 +209,20 @@ static bool plans_hidden(struct lab_ctx *ctx, const struct result *rows, size_t 
 	return false;
 }
 
+/* Fail closed: where bubblewrap cannot start and the sandbox is required,
+ * no student code runs; every row says why, and what would be missing. */
+static void refuse_unsandboxed(struct result *rows, size_t n)
+{
+	char *why = xasprintf("Not graded: the sandbox (bubblewrap) cannot start on this machine "
+	        "(%s), and a class's code is never run without it. Without it, the code would run "
+	        "with the filesystem and the network in reach: it could read the hidden tests and "
+	        "any file its user may read, write outside its scratch folder and connect "
+	        "anywhere. Make bubblewrap work here (README, \"Untrusted code\"), or accept that "
+	        "risk with SANDBOX=off-ok (--sandbox off-ok).", sbx_no_bwrap_why());
+	rows_fail(rows, n, V_ERROR, why);
+	free(why);
+}
+
 static void grade_lab(struct lab_ctx *ctx, size_t first)
 {
 	struct result *rows = &ctx->rs->rows[first];
@@ -216,6 +230,10 @@ static void grade_lab(struct lab_ctx *ctx, size_t first)
 	/* This lab's rows only: every lab was planned before any was graded. */
 	while (first + n < ctx->rs->n && strcmp(rows[n].lab, ctx->lab) == 0)
 		n++;
+	if (ctx->opt->sandbox_required && sbx_no_bwrap_why()) {
+		refuse_unsandboxed(rows, n);
+		return;
+	}
 	char *subdir = xasprintf("%s/%s", ctx->opt->submission, ctx->lab);
 	char *why = NULL;
 	json_t *built = NULL; /* the checks that may run after a failed build */
@@ -243,6 +261,7 @@ static void grade_lab(struct lab_ctx *ctx, size_t first)
 			fail_unbuilt(ctx, rows, n, built, why);
 		run_checks(ctx, first, built);
 		lab_score(ctx, rows, n); /* the score step: "requires" */
+		lab_price_doubts(ctx, rows, n);
 	} else if (rc > 0 && v == V_FAIL) {
 		fail_unbuilt(ctx, rows, n, NULL, why);
 	} else {
@@ -310,6 +329,10 @@ int grading_init(struct grading *g, const struct options *opt, char **labs, size
 	g->rs.replay_of = g->replay_of;
 	g->rs.score_cmd = g->score_cmd;
 	results_note(&g->rs, "%s", sbx_protections());
+	if (time_scale() != 1)
+		results_note(&g->rs, "every deadline was %g times the lab's (GRADER_TIME_SCALE=%g: a "
+		             "slow grading machine); speedup targets are ratios and did not change",
+		             time_scale(), time_scale());
 	return 0;
 }
 

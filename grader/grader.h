@@ -41,6 +41,8 @@ struct result {
 	double seconds; /* wall time the check took */
 	bool show_on_pass; /* output worth reading on a pass too (figures, notes): the text report shows it */
 	bool hidden;    /* an instructor's hidden test (SPEC.md): reports show no name or output */
+	bool distrusted; /* inconclusive because of what the code itself did (a trust rule):
+	                    it scores 0 whatever INCONCLUSIVE says */
 	json_t *timeline; /* a speedup check's runs, yours first (timeline.h), or NULL */
 };
 
@@ -82,6 +84,9 @@ struct options {
 	long seed;               /* CHAOS_SEED override, or -1 */
 	bool raw;                /* attach raw tool reports to the text output */
 	bool verbose;
+	bool sandbox_required;   /* student code never runs without bubblewrap (--sandbox) */
+	enum inconclusive_cost { COST_EXCLUDED, COST_AWARDED, COST_ZERO } inconclusive;
+	                         /* what a row the machine could not judge scores (--inconclusive) */
 };
 
 struct lab_ctx {

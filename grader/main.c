@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "checks.h"
 #include "cli.h"
 #include "grade.h"
 #include "gradebook.h"
@@ -23,8 +24,8 @@
 
 struct outputs {
 	const char *json, *junit, *tap, *trace;
-	const char *batch, *out, *merge, *gradebook;
-	bool autolab, color, by_check;
+	const char *batch, *out, *merge, *gradebook, *roster;
+	bool autolab, autolab_problems, color, by_check;
 	int jobs;
 	enum progress_mode progress;
 };
@@ -33,11 +34,13 @@ static void usage(void)
 {
 	fputs("usage: grader --root DIR [--lab NN[,NN...]] [--submission DIR] [--check NAME]\n"
 	      "              [--seed N] [--json F] [--junit F] [--tap F] [--trace F] [--autolab]\n"
+	      "              [--autolab-problems]\n"
 	      "              [--raw] [--verbose] [--color auto|always|never]\n"
-	      "              [--progress auto|lines|none] [--jobs N]\n"
+	      "              [--progress auto|lines|none] [--jobs N] [--sandbox required|off-ok]\n"
+	      "              [--inconclusive excluded|awarded|zero]\n"
 	      "       grader --root DIR --batch DIR|LIST.json --out OUT [--gradebook F] [--by-check]\n"
-	      "              [--lab ...] [--check ...] [--jobs N] [--progress ...]\n"
-	      "       grader --merge OUT [--gradebook F] [--by-check]\n"
+	      "              [--roster F] [--lab ...] [--check ...] [--jobs N] [--progress ...]\n"
+	      "       grader --merge OUT [--gradebook F] [--by-check] [--roster F]\n"
 	      "Grades labs/NN-topic (or DIR/NN-topic) and reports; a batch grades every\n"
 	      "folder of DIR as a submission into OUT. Exit: 0 all passed, 1 something\n"
 	      "failed, 2 usage, 3 inconclusive, 4 grader error.\n", stderr);
@@ -80,6 +83,13 @@ static int grade_one_submission(struct options *opt, const char *want, const str
 	if (g.said)
 		fputs(g.said, stderr);
 	grading_plan(&g);
+	if (out->autolab_problems) { /* the plan is the list: nothing is graded */
+		report_autolab_problems(stdout, &g.rs);
+		free(g.score_cmd);
+		grading_free(&g);
+		cli_labs_free(labs);
+		return EXIT_ALL_PASS;
+	}
 	grade_all(&g, 1, out->jobs, out->progress);
 	report_text(stdout, &g.rs, out->color, (opt->raw ? REPORT_RAW : 0) |
 	            (opt->verbose ? REPORT_VERBOSE : 0));
@@ -203,7 +213,7 @@ static int grade_batch(struct options *opt, const char *want, const struct outpu
 		code = worst(code, grading_code(&gs[i]));
 	}
 	char *book = out->gradebook ? xstrdup(out->gradebook) : xasprintf("%s/gradebook.csv", out->out);
-	if (gradebook_write(out->out, book, out->by_check, stdout) < 0)
+	if (gradebook_write(out->out, book, out->roster, out->by_check, stdout) < 0)
 		code = worst(code, EXIT_GRADER_ERROR);
 	printf("gradebook: %s\n", book);
 	for (size_t i = 0; i < n; i++) {
@@ -228,9 +238,11 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 		{ "raw", 0, 0, 'R' }, { "color", 1, 0, 'C' }, { "verbose", 0, 0, 'v' },
 		{ "progress", 1, 0, 'p' }, { "batch", 1, 0, 'b' }, { "out", 1, 0, 'o' },
 		{ "merge", 1, 0, 'm' }, { "gradebook", 1, 0, 'g' }, { "by-check", 0, 0, 'k' },
-		{ "jobs", 1, 0, 'n' }, { "trace", 1, 0, 'T' }, { 0, 0, 0, 0 },
+		{ "jobs", 1, 0, 'n' }, { "trace", 1, 0, 'T' }, { "roster", 1, 0, 'O' },
+		{ "sandbox", 1, 0, 'X' }, { "inconclusive", 1, 0, 'I' },
+		{ "autolab-problems", 0, 0, 'P' }, { 0, 0, 0, 0 },
 	};
-	const char *color = "auto", *progress = "auto";
+	const char *color = "auto", *progress = "auto", *sandbox = NULL, *doubt = "excluded";
 	char *why;
 	int c;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -248,6 +260,7 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 		case 't': out->tap = *optarg ? optarg : NULL; break;
 		case 'T': out->trace = *optarg ? optarg : NULL; break;
 		case 'a': out->autolab = true; break;
+		case 'P': out->autolab_problems = true; break;
 		case 'R': opt->raw = true; break;
 		case 'C': color = optarg; break;
 		case 'v': opt->verbose = true; break;
@@ -257,6 +270,9 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 		case 'm': out->merge = optarg; break;
 		case 'g': out->gradebook = *optarg ? optarg : NULL; break;
 		case 'k': out->by_check = true; break;
+		case 'O': out->roster = *optarg ? optarg : NULL; break;
+		case 'X': sandbox = *optarg ? optarg : NULL; break;
+		case 'I': doubt = *optarg ? optarg : doubt; break;
 		case 'n':
 			if (*optarg && (out->jobs = atoi(optarg)) <= 0)
 				refuse(xasprintf("JOBS=%s: say a whole number, 1 or more (1: one step "
@@ -272,6 +288,24 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 		               "SUBMISSION=DIR TRACE=F)"));
 	if (strcmp(color, "auto") && strcmp(color, "always") && strcmp(color, "never"))
 		refuse(xasprintf("--color %s: say auto, always or never", color));
+	if (sandbox && strcmp(sandbox, "required") && strcmp(sandbox, "off-ok"))
+		refuse(xasprintf("SANDBOX=%s: say required (student code never runs without "
+		                 "bubblewrap) or off-ok (it may, and the report says so)", sandbox));
+	static const char *const costs[] = { [COST_EXCLUDED] = "excluded",
+	                                     [COST_AWARDED] = "awarded", [COST_ZERO] = "zero" };
+	opt->inconclusive = COST_ZERO + 1;
+	for (int k = COST_EXCLUDED; k <= COST_ZERO; k++)
+		if (strcmp(doubt, costs[k]) == 0)
+			opt->inconclusive = (enum inconclusive_cost)k;
+	if (opt->inconclusive > COST_ZERO)
+		refuse(xasprintf("INCONCLUSIVE=%s: say excluded (a row the machine could not judge "
+		                 "leaves the maximum), awarded (it scores its points) or zero", doubt));
+	const char *scale = getenv("GRADER_TIME_SCALE");
+	if (scale && *scale && time_scale() == 1 && strcmp(scale, "1"))
+		refuse(xasprintf("GRADER_TIME_SCALE=%s: say a number from 1 to 10 (every deadline "
+		                 "is multiplied by it, for a slow grading machine)", scale));
+	/* A class's code is someone else's: without a sandbox, not unless told. */
+	opt->sandbox_required = sandbox ? strcmp(sandbox, "required") == 0 : out->batch != NULL;
 	if (strcmp(progress, "auto") && strcmp(progress, "lines") && strcmp(progress, "none"))
 		refuse(xasprintf("PROGRESS=%s: say auto (a live line on a terminal), lines or none",
 		                 progress));
@@ -293,7 +327,7 @@ int main(int argc, char **argv)
 	if (out.merge) {
 		char *book = out.gradebook ? xstrdup(out.gradebook)
 		             : xasprintf("%s/gradebook.csv", out.merge);
-		int rc = gradebook_write(out.merge, book, out.by_check, stdout);
+		int rc = gradebook_write(out.merge, book, out.roster, out.by_check, stdout);
 		printf("gradebook: %s\n", book);
 		free(book);
 		return rc < 0 ? EXIT_GRADER_ERROR : EXIT_ALL_PASS;

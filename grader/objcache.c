@@ -105,7 +105,7 @@ static int build_into(const struct options *opt, const char *lab, json_t *spec,
 {
 	struct lab_ctx c = { .opt = opt, .lab = lab, .spec = spec };
 	struct sbx_result r = { 0 };
-	double timeout = 2 * spec_num(json_object_get(spec, "build"), "timeout_s", 120);
+	double timeout = 2 * spec_secs(json_object_get(spec, "build"), "timeout_s", 120);
 	char *why = NULL;
 	int rc = lab_stage_pristine(&c, true, &why);
 	static const char *const targets[] = { "pristine", "asan-pristine" };

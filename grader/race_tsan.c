@@ -133,7 +133,7 @@ void races_tsan(struct lab_ctx *ctx, json_t *check, struct result *row)
 	char *env[] = { opts, NULL };
 	char *summary = NULL;
 	ctx->mem_mb = -1; /* TSan reserves terabytes of address space it never uses */
-	int rc = lab_run(ctx, argv, env, spec_num(check, "timeout_s", 120), &r);
+	int rc = lab_run(ctx, argv, env, spec_secs(check, "timeout_s", 120), &r);
 	ctx->mem_mb = 0;
 	int found = rc < 0 ? 0 : read_tsan_logs(ctx->scratch, json_object_get(ctx->spec, "student_files"),
 	                                        &summary, &row->raw);

@@ -8,7 +8,11 @@
  *   report_json    Gradescope's results.json.
  *   report_junit   JUnit XML: a testsuite per lab, a testcase per row.
  *   report_tap     TAP version 13.
- *   report_autolab Autolab's last line: {"scores": {...}}.
+ *   report_autolab Autolab's last line: {"scores": {...}}, a key per row:
+ *                  its lab and stable id ("01-stdout-race/unit/test_x"), a
+ *                  lab's hidden rows summed under "<lab>/hidden".
+ *   report_autolab_problems  the same names as Autolab's problem list (YAML
+ *                  for the assessment's config), with each one's points.
  * The file writers return 0, or -1 with a message on stderr.
  */
 #ifndef REPORT_H
@@ -24,6 +28,7 @@ int report_json(const char *path, const struct results *rs);
 int report_junit(const char *path, const struct results *rs);
 int report_tap(const char *path, const struct results *rs);
 void report_autolab(FILE *f, const struct results *rs);
+void report_autolab_problems(FILE *f, const struct results *rs);
 /* Student text made safe for every report: valid UTF-8, no control
  * characters but newline and tab. A fresh heap string. */
 char *report_clean(const char *s);

@@ -225,6 +225,9 @@ static json_t *json_row(const struct results *rs, size_t i)
 	                      "visibility", r->hidden ? "after_published" : "visible",
 	                      "extra_data", "verdict", verdict_name(r->verdict),
 	                      "id", id, "lab", r->lab);
+	if (t && r->replay) /* the command that grades this row again (a batch's summary) */
+		json_object_set_new(json_object_get(t, "extra_data"), "replay",
+		                    json_string(r->replay));
 	free(name);
 	free(output);
 	free(id);
@@ -525,18 +528,50 @@ int report_tap(const char *path, const struct results *rs)
 
 /* ---- Autolab --------------------------------------------------------- */
 
+/* A row's Autolab problem name: its stable id under its lab's folder
+ * ("01-stdout-race/unit/test_tasks_lines_whole"); the hidden rows of a lab
+ * add up under one, named for no test ("01-stdout-race/hidden"). */
+static char *autolab_key(const struct result *r)
+{
+	return xasprintf("%s/%s", r->lab, r->hidden ? "hidden" : r->id);
+}
+
+void report_autolab_problems(FILE *f, const struct results *rs)
+{
+	json_t *max = json_object(), *title = json_object();
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct result *r = &rs->rows[i];
+		char *key = autolab_key(r), *name = r->hidden ? xasprintf("%s hidden tests", r->lab)
+		                                              : row_title(r);
+		json_object_set_new(max, key, json_real(json_number_value(json_object_get(max, key)) +
+		                                        r->max_score));
+		json_object_set_new(title, key, json_string(name));
+		free(key);
+		free(name);
+	}
+	fputs("# Autolab's problems for this assessment (its .yml): a row of the grader each,\n"
+	      "# named by its stable id; the scores line uses the same names.\nproblems:\n", f);
+	const char *key;
+	json_t *v;
+	json_object_foreach(max, key, v) {
+		char *desc = report_clean(json_string_value(json_object_get(title, key)));
+		for (char *p = desc; *p; p++)
+			*p = *p == '"' || *p == '\\' ? '\'' : *p;
+		fprintf(f, "  - name: \"%s\"\n    description: \"%s\"\n    max_score: %g\n", key,
+		        desc, json_number_value(v));
+		free(desc);
+	}
+	json_decref(max);
+	json_decref(title);
+}
+
 void report_autolab(FILE *f, const struct results *rs)
 {
 	json_t *scores = json_object();
 
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct result *r = &rs->rows[i];
-		/* Hidden rows add up under one key per lab, named for no test. */
-		char *key = row_title(r);
-		if (r->hidden) {
-			key[strcspn(key, " ")] = '\0';
-			strappend(&key, " hidden tests");
-		}
+		char *key = autolab_key(r);
 		/* Rows sharing a title add up rather than hide each other's points;
 		 * a NaN (a grader bug) counts 0 so the line stays valid JSON. */
 		double sum = json_number_value(json_object_get(scores, key));

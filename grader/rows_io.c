@@ -21,6 +21,8 @@ static json_t *row_to_json(const struct result *r)
 	json_object_set_new(o, "id", str_or_null(r->id));
 	json_object_set_new(o, "name", str_or_null(r->name));
 	json_object_set_new(o, "score", json_real(isfinite(r->score) ? r->score : 0));
+	json_object_set_new(o, "max_score", json_real(isfinite(r->max_score) ? r->max_score : 0));
+	json_object_set_new(o, "distrusted", json_boolean(r->distrusted));
 	json_object_set_new(o, "verdict", json_integer(r->verdict));
 	json_object_set_new(o, "seconds", json_real(isfinite(r->seconds) ? r->seconds : 0));
 	json_object_set_new(o, "show_on_pass", json_boolean(r->show_on_pass));
@@ -64,6 +66,8 @@ int rows_load(const char *path, struct results *rs, size_t first, size_t n)
 		take_str(&r->id, o, "id");
 		take_str(&r->name, o, "name");
 		r->score = json_number_value(json_object_get(o, "score"));
+		r->max_score = json_number_value(json_object_get(o, "max_score"));
+		r->distrusted = json_is_true(json_object_get(o, "distrusted"));
 		r->verdict = (enum verdict)json_integer_value(json_object_get(o, "verdict"));
 		r->seconds = json_number_value(json_object_get(o, "seconds"));
 		r->show_on_pass = json_is_true(json_object_get(o, "show_on_pass"));

@@ -6,6 +6,7 @@
  *                       decide the uid student code runs as. sbx_run calls it
  *                       if nobody did.
  *   sbx_protections()   one line saying which protections are in force.
+ *   sbx_no_bwrap_why()  why bubblewrap does not start here, or NULL.
  *   sbx_set_worker(k)   in a task graded beside others (scheduler.h): run student
  *                       code as uid SBX_WORKER_UID_BASE + k, not `nobody`.
  *   sbx_worker_uids()   a clause for the report saying so ("" unless root).
@@ -135,6 +136,9 @@ const char *sbx_worker_uids(void);
 
 void sbx_init(void);
 const char *sbx_protections(void);
+/* Why bubblewrap does not start here ("bwrap is not installed", ...), or
+ * NULL when it does. */
+const char *sbx_no_bwrap_why(void);
 bool sbx_can_trace_own(void);
 int sbx_run(const struct sbx_opts *o, struct sbx_result *r);
 void sbx_result_free(struct sbx_result *r);

@@ -30,6 +30,7 @@ struct sbx_state {
 	bool ready;               /* sbx_init ran */
 	char cg_parent[PATH_MAX]; /* a pids cgroup we may create children in, or "" */
 	char line[1024];          /* sbx_protections() */
+	char why[200];            /* sbx_no_bwrap_why() */
 };
 extern struct sbx_state sbx_state;
 

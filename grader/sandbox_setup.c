@@ -300,6 +300,7 @@ void sbx_init(void)
 	if (S.drop && !(no_cg && !strcmp(no_cg, "1")))
 		find_cgroup();
 	S.bwrap = probe_bwrap(why, sizeof why);
+	snprintf(S.why, sizeof S.why, "%s", why);
 	snprintf(S.line, sizeof S.line,
 	         "sandbox: %s%s%s; runs as %s; process limit by RLIMIT_NPROC%s; rlimits on CPU, "
 	         "address space, file size (%ld MiB), open files (%d), no core dumps; no ptrace%s; own session; "
@@ -329,6 +330,11 @@ void sbx_set_worker(int worker)
 const char *sbx_worker_uids(void)
 {
 	return S.drop ? "; each lab's code ran as a uid of its own (64200 and up), not root" : "";
+}
+
+const char *sbx_no_bwrap_why(void)
+{
+	return sbx_use_bwrap() ? NULL : S.why;
 }
 
 const char *sbx_protections(void)

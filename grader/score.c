@@ -203,6 +203,29 @@ static void gate_row(struct lab_ctx *ctx, struct result *r, const struct needs *
 	free(pass);
 }
 
+void lab_price_doubts(struct lab_ctx *ctx, struct result *rows, size_t n)
+{
+	static const char *const how[] = {
+		[COST_EXCLUDED] = "its %g points are left out of the maximum, so it counts "
+		                  "neither for nor against you (INCONCLUSIVE=excluded)",
+		[COST_AWARDED] = "its %g points are given, since the machine, not your code, "
+		                 "stood in the way (INCONCLUSIVE=awarded); your instructor may "
+		                 "regrade it",
+		[COST_ZERO] = "it scores 0 of its %g points (INCONCLUSIVE=zero)",
+	};
+	enum inconclusive_cost cost = ctx->opt->inconclusive;
+	for (size_t i = 0; i < n; i++) {
+		struct result *r = &rows[i];
+		if (r->verdict != V_INCONCLUSIVE || r->distrusted || r->max_score <= 0)
+			continue;
+		char *fmt = xasprintf("Not judged here: %s.", how[cost]);
+		prepend(r, xasprintf(fmt, r->max_score));
+		free(fmt);
+		r->score = cost == COST_AWARDED ? r->max_score : 0;
+		r->max_score = cost == COST_EXCLUDED ? 0 : r->max_score;
+	}
+}
+
 void lab_score(struct lab_ctx *ctx, struct result *rows, size_t n)
 {
 	enum verdict *eff = calloc(n + 1, sizeof *eff);

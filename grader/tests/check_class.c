@@ -73,11 +73,19 @@ START_TEST(test_class_entry_point_picks_by_index_and_name)
 	                    "-- --lab 01 --check races >/dev/null", tmp), 0);
 	ck_assert_int_eq(access(file_of("out/bob.json"), R_OK), 0);
 	ck_assert_int_ne(access(file_of("out/alice.json"), F_OK), 0);
+	ck_assert_int_eq(sh("rm %s/out/bob.json", tmp), 0);
 	ck_assert_int_eq(sh("sh grader/cluster/grade-one.sh %s/class %s/out alice -- --lab 01 "
 	                    "--check races >/dev/null", tmp), 0);
 	ck_assert_ptr_nonnull(strstr(slurp(file_of("out/alice.txt")), "races: 1 of 1 tests passed"));
 	/* No such submission: a usage error the engine reports, not a grade. */
 	ck_assert_int_eq(sh("sh grader/cluster/grade-one.sh %s/class %s/out 7 2>/dev/null", tmp), 2);
+	ck_assert_int_eq(sh("sh grader/cluster/grade-one.sh %s/class %s/out --index 7 2>/dev/null",
+	                    tmp), 2);
+	/* A student named by an ID is that folder, never the 2nd in sorted order. */
+	ck_assert_int_eq(sh("cp -r %1$s/class/alice %1$s/class/2 && sh grader/cluster/grade-one.sh "
+	                    "%1$s/class %1$s/out 2 -- --lab 01 --check races >/dev/null", tmp), 0);
+	ck_assert_int_eq(access(file_of("out/2.json"), R_OK), 0);
+	ck_assert_int_ne(access(file_of("out/bob.json"), F_OK), 0);
 	class_free();
 }
 END_TEST
@@ -107,6 +115,34 @@ START_TEST(test_class_parallel_on_localhost_then_merge)
 	ck_assert_msg(strstr(book, "rank,01-stdout-race/races\n") && strstr(book, "carol,0,0,0,2,0\n"),
 	              "gradebook:\n%s", book);
 	ck_assert_ptr_nonnull(strstr(slurp(file_of("out/summary.txt")), "1 results file could not be read"));
+	/* A roster: dave, with no results file, has a row of 0 and is listed;
+	 * carol, whom it lacks, is said; the export for an LMS has no rank. */
+	f = fopen(file_of("roster.txt"), "w");
+	fputs("# section 1\nalice\nbob\n\ndave\n", f);
+	fclose(f);
+	ck_assert_int_eq(sh("build/grader/grader --merge %1$s/out --roster %1$s/roster.txt "
+	                    ">/dev/null", tmp), 0);
+	book = slurp(file_of("out/gradebook.csv"));
+	ck_assert_msg(strstr(book, "\ndave,0,0,25,2\n"), "gradebook:\n%s", book);
+	summary = slurp(file_of("out/summary.txt"));
+	ck_assert_msg(strstr(summary, "On the roster with no result (counted as 0): dave\n") &&
+	              strstr(summary, "the roster does not have (a typo?): carol\n"),
+	              "summary:\n%s", summary);
+	ck_assert_str_eq(slurp(file_of("out/lms.csv")), "student,total,max,01-stdout-race\n"
+	                 "alice,25,25,25\nbob,0,25,0\ncarol,0,0,0\ndave,0,25,0\n");
+	/* A row that failed carries the command that grades it again; an
+	 * inconclusive row is listed with it, for the instructor to regrade. */
+	ck_assert_ptr_nonnull(strstr(slurp(file_of("out/bob.json")), "\"replay\": \"make grade"));
+	f = fopen(file_of("out/erin.json"), "w");
+	fputs("{\"score\": 0, \"tests\": [{\"score\": 0, \"max_score\": 15, \"status\": "
+	      "\"failed\", \"extra_data\": {\"verdict\": \"inconclusive\", \"id\": \"speedup\", "
+	      "\"lab\": \"01-stdout-race\", \"replay\": \"make grade LAB=01 CHECK=speedup\"}}]}", f);
+	fclose(f);
+	ck_assert_int_eq(sh("build/grader/grader --merge %s/out >/dev/null", tmp), 0);
+	summary = slurp(file_of("out/summary.txt"));
+	ck_assert_msg(strstr(summary, "Inconclusive (") && strstr(summary, "\n  erin "
+	              "01-stdout-race/speedup: make grade LAB=01 CHECK=speedup\n"), "summary:\n%s",
+	              summary);
 	class_free();
 }
 END_TEST
@@ -138,9 +174,19 @@ START_TEST(test_class_autolab_last_line_is_scores)
 	double sum = 0;
 	const char *k;
 	json_t *v;
-	json_object_foreach(scores, k, v)
+	/* Every key is a stable id, and a problem of the list Autolab is given. */
+	ck_assert_int_eq(sh("build/grader/grader --root . --lab 01 --autolab-problems > %s/problems",
+	                    tmp), 0);
+	char *problems = slurp(file_of("problems"));
+	json_object_foreach(scores, k, v) {
 		sum += json_number_value(v);
+		char *named = xasprintf("  - name: \"%s\"\n", k);
+		ck_assert_msg(strncmp(k, "01-stdout-race/", 15) == 0 && strstr(problems, named),
+		              "score key %s is not a problem of:\n%s", k, problems);
+		free(named);
+	}
 	ck_assert_double_eq_tol(sum, 100, 1e-9);
+	ck_assert_ptr_nonnull(strstr(problems, "  - name: \"01-stdout-race/hidden\"\n"));
 	json_decref(line);
 	/* A handin with no lab file still ends with a scores line. */
 	ck_assert_int_eq(sh("echo hi > %s/notes.txt && sh grader/autolab/driver.sh \"$PWD\" "
@@ -150,11 +196,37 @@ START_TEST(test_class_autolab_last_line_is_scores)
 }
 END_TEST
 
+/* Fail closed: where bubblewrap cannot start (simulated), a batch runs no
+ * student code unless told SANDBOX=off-ok, and every row says why; one
+ * student's own grade of their copy still runs, the report saying so. */
+START_TEST(test_class_batch_without_sandbox_refuses_unless_told)
+{
+	class_new();
+	ck_assert_int_eq(sh("GRADER_NO_BWRAP=1 build/grader/grader --root . --batch %1$s/class "
+	                    "--out %1$s/out --lab 01 --check races --progress none >/dev/null", tmp), 4);
+	char *txt = slurp(file_of("out/alice.txt"));
+	ck_assert_msg(strstr(txt, "Not graded: the sandbox (bubblewrap) cannot start") &&
+	              strstr(txt, "SANDBOX=off-ok"), "%s", txt);
+	ck_assert_int_eq(sh("GRADER_NO_BWRAP=1 build/grader/grader --root . --batch %1$s/class "
+	                    "--out %1$s/out --lab 01 --check races --progress none --sandbox off-ok "
+	                    ">/dev/null", tmp), 1); /* bob fails races: graded */
+	ck_assert_ptr_nonnull(strstr(slurp(file_of("out/alice.txt")), "races: 1 of 1 tests passed"));
+	ck_assert_int_eq(sh("GRADER_NO_BWRAP=1 build/grader/grader --root . --submission "
+	                    "%1$s/class/alice --lab 01 --check races --progress none --verbose "
+	                    "> %1$s/one.txt", tmp), 0);
+	ck_assert_ptr_nonnull(strstr(slurp(file_of("one.txt")), "NO bubblewrap"));
+	ck_assert_int_eq(sh("GRADER_NO_BWRAP=1 sh grader/cluster/grade-one.sh %1$s/class %1$s/out2 "
+	                    "alice -- --lab 01 --check races >/dev/null", tmp), 4);
+	class_free();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = grader_suite("class", 240, (const TTest *const[]){
 		test_class_entry_point_picks_by_index_and_name,
 		test_class_parallel_on_localhost_then_merge, test_class_threshold_fails_below_it,
-		test_class_autolab_last_line_is_scores, NULL });
-	return suite_passes(s, 4) ? EXIT_SUCCESS : EXIT_FAILURE;
+		test_class_autolab_last_line_is_scores, test_class_batch_without_sandbox_refuses_unless_told,
+		NULL });
+	return suite_passes(s, 5) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "checks.h"
 #include "selftest.h"
@@ -324,6 +325,40 @@ START_TEST(test_lab_run_cuts_deadlines_once_the_lab_hung)
 }
 END_TEST
 
+/* GRADER_TIME_SCALE multiplies every deadline of a spec (and its defaults);
+ * a value out of 1..10 is refused by the grader, a good one said in the
+ * report's notes. */
+START_TEST(test_lab_time_scale_multiplies_every_deadline)
+{
+	json_t *check = json_pack("{s:f}", "timeout_s", 4.0);
+	unsetenv("GRADER_TIME_SCALE");
+	ck_assert_double_eq(spec_secs(check, "timeout_s", 9), 4);
+	ck_assert_double_eq(spec_secs(check, "test_timeout_s", 9), 9);
+	setenv("GRADER_TIME_SCALE", "2.5", 1);
+	ck_assert_double_eq(spec_secs(check, "timeout_s", 9), 10);
+	ck_assert_double_eq(spec_secs(check, "test_timeout_s", 9), 22.5);
+	const char *bad[] = { "abc", "0.5", "11", "2x", NULL };
+	for (size_t i = 0; bad[i]; i++) {
+		setenv("GRADER_TIME_SCALE", bad[i], 1);
+		ck_assert_double_eq(time_scale(), 1);
+	}
+	json_decref(check);
+	const char *grader = getenv("GRADER") ? getenv("GRADER") : "build/grader/grader";
+	char *cmd = xasprintf("GRADER_TIME_SCALE=11 %s --root . --lab 01 --check memory "
+	                      "--submission solutions >/dev/null 2>&1", grader);
+	int st = system(cmd);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 2, "a scale of 11 was not refused");
+	free(cmd);
+	char *json = xasprintf("%s/scaled.json", root);
+	cmd = xasprintf("GRADER_TIME_SCALE=2 %s --root . --lab 01 --check memory --submission "
+	                "solutions --json %s --progress none >/dev/null 2>&1", grader, json);
+	ck_assert_int_ne(system(cmd), -1);
+	char *text = file_text(json);
+	ck_assert_msg(text && strstr(text, "every deadline was 2 times the lab's"), "%s", text);
+	free(text); free(cmd); free(json);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lab");
@@ -340,6 +375,7 @@ int main(void)
 	tcase_add_test(core, test_lab_hint_hang_from_test_then_check_then_lab);
 	tcase_add_test(core, test_lab_hint_hang_never_points_above);
 	tcase_add_test(core, test_lab_run_cuts_deadlines_once_the_lab_hung);
+	tcase_add_test(core, test_lab_time_scale_multiplies_every_deadline);
 	tcase_set_timeout(core, 30);
 	suite_add_tcase(s, core);
 	return suite_passes(s, 1) ? EXIT_SUCCESS : EXIT_FAILURE;

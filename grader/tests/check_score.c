@@ -215,6 +215,38 @@ START_TEST(test_score_progress_sees_the_unmet_requirement)
 }
 END_TEST
 
+/* What a row the machine could not judge scores, under each INCONCLUSIVE:
+ * excluded leaves its points out of the maximum, awarded gives them, zero
+ * gives none; a row the code made unjudgeable (distrusted) scores 0 of its
+ * points whatever the setting; every priced row says how. */
+START_TEST(test_score_inconclusive_priced_as_the_options_say)
+{
+	static const enum inconclusive_cost costs[] = { COST_EXCLUDED, COST_AWARDED, COST_ZERO };
+	static const double score[] = { 0, 30, 0 }, max[] = { 0, 30, 30 };
+	static const char *const says[] = { "left out of the maximum", "are given", "scores 0 of" };
+	for (size_t k = 0; k < 3; k++) {
+		plan("[\"unit\"]", NULL);
+		opt.inconclusive = costs[k];
+		all(V_PASS);
+		row_set(row("races"), V_INCONCLUSIVE, xstrdup("Helgrind was too slow here"));
+		row_set(row("speedup"), V_INCONCLUSIVE, xstrdup("forged"));
+		row("speedup")->distrusted = true;
+		lab_price_doubts(&ctx, rs.rows, rs.n);
+		ck_assert_double_eq(row("races")->score, score[k]);
+		ck_assert_double_eq(row("races")->max_score, max[k]);
+		ck_assert_msg(strstr(row("races")->output, says[k]) &&
+		              strstr(row("races")->output, "Helgrind was too slow here"), "%s",
+		              row("races")->output);
+		ck_assert_double_eq(row("speedup")->score, 0);
+		ck_assert_double_eq(row("speedup")->max_score, 25);
+		ck_assert_str_eq(row("speedup")->output, "forged");
+		ck_assert_double_eq(row("unit/test_a")->score, 5);
+		teardown();
+	}
+	plan("[\"unit\"]", NULL); /* the fixture's teardown frees one more plan */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("score");
@@ -231,6 +263,7 @@ int main(void)
 	tcase_add_test(tc, test_score_unknown_requirement_is_a_spec_fault);
 	tcase_add_test(tc, test_score_requiring_itself_is_a_spec_fault);
 	tcase_add_test(tc, test_score_progress_sees_the_unmet_requirement);
+	tcase_add_test(tc, test_score_inconclusive_priced_as_the_options_say);
 	suite_add_tcase(s, tc);
 	return suite_passes(s, 11) ? EXIT_SUCCESS : EXIT_FAILURE;
 }
