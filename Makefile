@@ -4,6 +4,7 @@
 #              [SEED=n] [RAW=1] [VERBOSE=1] [PROGRESS=auto|lines|none] [AUTOLAB=1]
 #              [SANDBOX=required|off-ok]   (without bubblewrap: refuse, or run anyway;
 #                                   default off-ok here, required for grade-batch)
+#              [REPLAY_AS=DIR]      (replay lines say SUBMISSION=DIR; labs: no SUBMISSION=)
 #                                   grade (the main job); exit 0 all passed, else 2
 #   grader/grade.sh [the same VAR=value words]   the same, with the grader's own
 #                                   exit codes 0-4 (for CI: see README.md)
@@ -51,7 +52,7 @@ GRADE_FLAGS = $(if $(LAB),--lab '$(LAB)') $(if $(SUBMISSION),--submission '$(SUB
               $(if $(CHECK),--check '$(CHECK)') \
               $(if $(SEED),--seed '$(SEED)') $(if $(RAW),--raw) $(if $(AUTOLAB),--autolab) \
               $(if $(VERBOSE),--verbose) $(if $(PROGRESS),--progress '$(PROGRESS)') \
-              $(if $(JOBS),--jobs '$(JOBS)')
+              $(if $(JOBS),--jobs '$(JOBS)') $(if $(REPLAY_AS),--replay-as '$(REPLAY_AS)')
 
 # Quiet: one line for the whole build instead of a compiler command per file
 # (the first `make grade` compiles some twenty files). V=1 shows the commands.

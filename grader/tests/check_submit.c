@@ -1,11 +1,13 @@
 /* check_submit.c - a submission that holds only some of a lab's student
  * files: each missing one is the skeleton's, graded in its place, and the
  * run's notes say so, also when the lab was graded in a process of its own
- * (rows_io hands its notes back); one that holds none is not submitted. */
+ * (rows_io hands its notes back); one that holds none is not submitted.
+ * Replays name the submission as --replay-as says, never the folder graded. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "checks.h"
 #include "rows_io.h"
@@ -115,6 +117,58 @@ START_TEST(test_submit_notes_come_back_from_a_labs_process)
 }
 END_TEST
 
+/* Grades root/sub (lab 01 there does not compile) with --replay-as as; the
+ * text report, and every row's output and replay in *res. */
+static char *grade_as(const char *as, const char *more, json_t **res)
+{
+	char *cmd = xasprintf("mkdir -p %s/sub/01-stdout-race && echo 'not C' > "
+	                      "%s/sub/01-stdout-race/tasks.c && %s --root . --lab 01 --submission "
+	                      "%s/sub --replay-as '%s' %s --json %s/r.json --color never "
+	                      "--progress none > %s/out.txt", root, root, grader_bin, root, as,
+	                      more, root, root);
+	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 1);
+	free(cmd);
+	char *path = xasprintf("%s/r.json", root);
+	*res = json_load_file(path, 0, NULL);
+	ck_assert_ptr_nonnull(*res);
+	free(path);
+	path = xasprintf("%s/out.txt", root);
+	char *text = file_text(path);
+	free(path);
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(*res, "tests"), i, t) {
+		const char *out = json_string_value(json_object_get(t, "output"));
+		const char *replay = json_string_value(json_object_get(json_object_get(t, "extra_data"),
+		                                                       "replay"));
+		ck_assert_msg(!strstr(out, root) && !(replay && strstr(replay, root)),
+		              "a row names the folder graded: %s / %s", out, replay);
+	}
+	ck_assert_msg(!strstr(text, root), "the report names the folder graded:\n%s", text);
+	return text;
+}
+
+/* An upload unpacked into a temporary folder is replayed as its owner would
+ * type it: --replay-as labs (their working copy) leaves SUBMISSION= out. */
+START_TEST(test_submit_replay_as_names_the_submission_as_its_owner_does)
+{
+	json_t *res;
+	char *text = grade_as("labs", "", &res);
+	ck_assert_msg(strstr(text, "replay: make grade LAB=01-stdout-race\n"), "%s", text);
+	json_decref(res);
+	free(text);
+	text = grade_as("alice", "", &res);
+	ck_assert_msg(strstr(text, "replay: make grade LAB=01-stdout-race SUBMISSION=alice\n"),
+	              "%s", text);
+	json_decref(res);
+	free(text);
+	text = grade_as("labs", "--check unit --seed 2", &res); /* a replay: "run ... for the score" */
+	ck_assert_msg(strstr(text, "not a score, run make grade LAB=01 for the score"), "%s", text);
+	json_decref(res);
+	free(text);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("submit");
@@ -123,7 +177,8 @@ int main(void)
 	tcase_add_test(core, test_submit_missing_file_is_the_skeletons_and_said_once);
 	tcase_add_test(core, test_submit_no_file_of_the_lab_is_not_submitted);
 	tcase_add_test(core, test_submit_notes_come_back_from_a_labs_process);
-	tcase_set_timeout(core, 30);
+	tcase_add_test(core, test_submit_replay_as_names_the_submission_as_its_owner_does);
+	tcase_set_timeout(core, 60);
 	suite_add_tcase(s, core);
-	return suite_passes(s, 3) ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_passes(s, 4) ? EXIT_SUCCESS : EXIT_FAILURE;
 }
