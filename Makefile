@@ -24,7 +24,8 @@
 #                                   replaces it, keeping a copy as FILE.backup-DATE)
 #   make coverage [LAB=NN] [SUBMISSION=DIR]   gcov: which lines the tests reach
 #   make release [RELEASE=F.tar.gz] the student release (default build/release.tar.gz)
-#   make deps                       install the Debian packages (sudo when not root)
+#   make deps [DEPS=grade]          install the Debian packages (sudo when not root;
+#                                   DEPS=grade: only those grading needs)
 #   make clean
 
 BUILD   := build
@@ -68,8 +69,9 @@ endif
 .PHONY: all grade grade-run grade-batch grade-merge sweep test unit skeletons check-skeletons coverage deps clean release
 all: $(GRADER)
 
+# DEPS=grade: only the packages grading needs (Gradescope's setup.sh).
 deps:
-	@common/deps.sh
+	@common/deps.sh $(DEPS)
 
 # Exit status. GNU make turns any failed recipe into its own code 2, so the
 # grader's codes (0-4, README.md) cannot pass through make. `make grade` exits
