@@ -24,6 +24,8 @@
 #                                   replaces it, keeping a copy as FILE.backup-DATE)
 #   make coverage [LAB=NN] [SUBMISSION=DIR]   gcov: which lines the tests reach
 #   make release [RELEASE=F.tar.gz] the student release (default build/release.tar.gz)
+#   make gradescope LAB=NN [OUT=F.zip]   one lab's Gradescope autograder (default
+#                                   build/gradescope/NN-topic.zip)
 #   make deps [DEPS=grade]          install the Debian packages (sudo when not root;
 #                                   DEPS=grade: only those grading needs)
 #   make clean
@@ -66,7 +68,8 @@ say_build = $(if $(build_said),,$(eval build_said := 1)@echo "building the grade
 endif
 
 .SECONDARY:
-.PHONY: all grade grade-run grade-batch grade-merge sweep test unit skeletons check-skeletons coverage deps clean release
+.PHONY: all grade grade-run grade-batch grade-merge sweep test unit skeletons check-skeletons coverage deps clean release \
+        gradescope
 all: $(GRADER)
 
 # DEPS=grade: only the packages grading needs (Gradescope's setup.sh).
@@ -197,8 +200,14 @@ test: check-skeletons $(GRADER) $(UNIT_TESTS)
 
 release: check-skeletons
 	@sh grader/release.sh '$(or $(RELEASE),$(BUILD)/release.tar.gz)'
+
+# One lab's Gradescope autograder (grader/gradescope/pack.sh): a Gradescope
+# assignment per lab, its zip holding that lab only.
+gradescope: check-skeletons
+	@$(if $(LAB),,$(error say LAB=NN: a Gradescope assignment grades one lab, as in make gradescope LAB=04))
+	@sh grader/gradescope/pack.sh '$(LAB)' '$(OUT)'
 else
-test release skeletons check-skeletons:
+test release skeletons check-skeletons gradescope:
 	@echo "make $@: not part of the student release; it is run in the instructor's copy." >&2; \
 	 echo "Your tools: make grade LAB=NN, and inside a lab folder make test." >&2; exit 2
 endif
