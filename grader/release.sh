@@ -5,7 +5,8 @@
 # syllabus.md, and a RELEASE file at the top that the grader looks for.
 # Left out: solutions/ (references, mutants, expect files), every lab's
 # hidden/ folder, grader/tests/ (the self-test and the hostile corpus),
-# this script and skeletons.sh (make skeletons, the instructor's). Run by `make release [RELEASE=F.tar.gz]` after
+# this script, skeletons.sh and grader/gradescope/pack.sh (make skeletons and
+# make gradescope, the instructor's). Run by `make release [RELEASE=F.tar.gz]` after
 # check-skeletons, so the student files in labs/ are the skeletons.
 #
 #   sh grader/release.sh OUT.tar.gz
@@ -15,6 +16,7 @@ top=concurrency-labs	# the folder the archive unpacks into
 
 # What is left out, as extended regular expressions on paths.
 LEAVE_OUT='^solutions/|^labs/[^/]+/hidden(/|$)|^grader/tests/|^grader/(release|skeletons)\.sh$'
+LEAVE_OUT="$LEAVE_OUT|^grader/gradescope/pack\.sh$"	# make gradescope, the instructor's
 LEAVE_OUT="$LEAVE_OUT|(^|/)mutants/|(^|/)expect\.json$|\.patch$|(^|/)build/"
 LEAVE_OUT="$LEAVE_OUT|\.backup-[0-9]"	# an edited file make skeletons FORCE=1 kept
 

@@ -28,7 +28,7 @@ all_labs=$(for spec in "$root"/labs/*/lab.json; do basename "$(dirname "$spec")"
 # nearer the top was graded), aside (the copy in the lab's folder was
 # graded) or tied (equally near, none graded), then the path.
 fates() {
-	awk -v lab="$1" -v f="$2" -v labs="$(echo $all_labs)" '
+	awk -v lab="$1" -v f="$2" -v labs="$(printf '%s\n' "$all_labs" | tr '\n' ' ')" '
 	BEGIN { n = split(labs, l, " "); for (i = 1; i <= n; i++) if (l[i] != lab) other[l[i]] = 1 }
 	{
 		k = split($0, part, "/")
