@@ -2,7 +2,8 @@
  * make gradescope LAB=NN builds the zip, which is unpacked into a folder
  * laid out like /autograder (source, submission, results; AUTOGRADER_DIR),
  * setup.sh runs there once, then run_autograder once per upload. The zip
- * holds that lab, with its hidden tests, and nothing it must not; an upload
+ * holds that lab, with its hidden tests, and nothing it must not, and
+ * setup.sh leaves it readable to the grader's user alone; an upload
  * is graded as that lab only, whatever else it holds; of two copies of a
  * file the nearest the top wins and the other is named; two equally near
  * are refused, both named; a lab of two files uploaded with one is graded
@@ -168,6 +169,9 @@ START_TEST(test_gradescope_zip_holds_the_lab_and_nothing_else)
 	                    ag), 0);
 	ck_assert_int_eq(sh("awk -v view=solution -f grader/skeleton.awk solutions/04-pool-ordering/"
 	                    "pool.c | cmp -s - %s/source/labs/04-pool-ordering/pool.c", ag) == 0, 0);
+	/* setup.sh left the source, hidden tests and all, to the grader's user alone. */
+	ck_assert_msg(sh("test -z \"$(find %s/source -perm /077 | head -n 1)\"", ag) == 0,
+	              "setup.sh left part of %s/source readable to student code", ag);
 	free(list);
 	free(text);
 }
