@@ -72,7 +72,7 @@ endif
         gradescope
 all: $(GRADER)
 
-# DEPS=grade: only the packages grading needs (Gradescope's setup.sh).
+# DEPS=grade: only the packages grading needs (Gradescope's setup.sh, Autolab's image).
 deps:
 	@common/deps.sh $(DEPS)
 

@@ -3,7 +3,8 @@
 # says what it installs. Safe to run again: it installs only what is missing.
 # Runs apt-get directly as root, through sudo otherwise.
 #   deps.sh         every package below
-#   deps.sh grade   only those grading needs (marked grade: Gradescope's setup.sh)
+#   deps.sh grade   only those grading needs (marked grade): Gradescope's
+#                   setup.sh and Autolab's image (grader/autolab/Dockerfile)
 set -eu
 want=${1:-all}
 case $want in
