@@ -4,6 +4,7 @@
 #              [SEED=n] [RAW=1] [VERBOSE=1] [PROGRESS=auto|lines|none] [AUTOLAB=1]
 #              [SANDBOX=required|off-ok]   (without bubblewrap: refuse, or run anyway;
 #                                   default off-ok here, required for grade-batch)
+#              [REPLAY_AS=DIR]      (replay lines say SUBMISSION=DIR; labs: no SUBMISSION=)
 #                                   grade (the main job); exit 0 all passed, else 2
 #   grader/grade.sh [the same VAR=value words]   the same, with the grader's own
 #                                   exit codes 0-4 (for CI: see README.md)
@@ -23,11 +24,14 @@
 #                                   replaces it, keeping a copy as FILE.backup-DATE)
 #   make coverage [LAB=NN] [SUBMISSION=DIR]   gcov: which lines the tests reach
 #   make release [RELEASE=F.tar.gz] the student release (default build/release.tar.gz)
+#   make gradescope LAB=NN [OUT=F.zip]   one lab's Gradescope autograder (default
+#                                   build/gradescope/NN-topic.zip)
 #   make classroom [TEMPLATE=DIR] [LABS=01] [THRESHOLD=60]   the GitHub Classroom
 #                                   template repository, from the release (default
 #                                   build/classroom/; LABS and THRESHOLD: what its
 #                                   workflow grades, .github/grading.env)
-#   make deps                       install the Debian packages (sudo when not root)
+#   make deps [DEPS=grade]          install the Debian packages (sudo when not root;
+#                                   DEPS=grade: only those grading needs)
 #   make clean
 
 BUILD   := build
@@ -55,7 +59,7 @@ GRADE_FLAGS = $(if $(LAB),--lab '$(LAB)') $(if $(SUBMISSION),--submission '$(SUB
               $(if $(CHECK),--check '$(CHECK)') \
               $(if $(SEED),--seed '$(SEED)') $(if $(RAW),--raw) $(if $(AUTOLAB),--autolab) \
               $(if $(VERBOSE),--verbose) $(if $(PROGRESS),--progress '$(PROGRESS)') \
-              $(if $(JOBS),--jobs '$(JOBS)')
+              $(if $(JOBS),--jobs '$(JOBS)') $(if $(REPLAY_AS),--replay-as '$(REPLAY_AS)')
 
 # Quiet: one line for the whole build instead of a compiler command per file
 # (the first `make grade` compiles some twenty files). V=1 shows the commands.
@@ -68,11 +72,13 @@ say_build = $(if $(build_said),,$(eval build_said := 1)@echo "building the grade
 endif
 
 .SECONDARY:
-.PHONY: all grade grade-run grade-batch grade-merge sweep test unit skeletons check-skeletons coverage deps clean release classroom
+.PHONY: all grade grade-run grade-batch grade-merge sweep test unit skeletons check-skeletons coverage deps clean release \
+        classroom gradescope
 all: $(GRADER)
 
+# DEPS=grade: only the packages grading needs (Gradescope's setup.sh, Autolab's image).
 deps:
-	@common/deps.sh
+	@common/deps.sh $(DEPS)
 
 # Exit status. GNU make turns any failed recipe into its own code 2, so the
 # grader's codes (0-4, README.md) cannot pass through make. `make grade` exits
@@ -204,8 +210,14 @@ release: check-skeletons
 classroom: release
 	@sh grader/classroom.sh '$(or $(RELEASE),$(BUILD)/release.tar.gz)' \
 	  '$(or $(TEMPLATE),$(BUILD)/classroom)' '$(LABS)' '$(THRESHOLD)'
+
+# One lab's Gradescope autograder (grader/gradescope/pack.sh): a Gradescope
+# assignment per lab, its zip holding that lab only.
+gradescope: check-skeletons
+	@$(if $(LAB),,$(error say LAB=NN: a Gradescope assignment grades one lab, as in make gradescope LAB=04))
+	@sh grader/gradescope/pack.sh '$(LAB)' '$(OUT)'
 else
-test release classroom skeletons check-skeletons:
+test release classroom skeletons check-skeletons gradescope:
 	@echo "make $@: not part of the student release; it is run in the instructor's copy." >&2; \
 	 echo "Your tools: make grade LAB=NN, and inside a lab folder make test." >&2; exit 2
 endif

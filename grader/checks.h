@@ -3,7 +3,8 @@
  * Interface:
  *   lab_plan      one row per graded thing of the spec, before anything runs,
  *                 so every check is present in the results whatever happens.
- *   lab_stage     scratch copy of the pristine lab plus the student files.
+ *   lab_stage     scratch copy of the pristine lab plus the student files
+ *                 (lab_submit.c: which of them, and a missing one's skeleton).
  *   lab_build     the lab's own Makefile, in the sandbox (lab_build.c);
  *                 lab_build_parts, each part alone when the whole failed.
  *   check_kind    finds the runner for a spec's "kind"; check_alone, whether
@@ -38,6 +39,11 @@ int lab_plan(struct lab_ctx *ctx);
 int spec_add_hidden(const char *root, const char *lab, json_t *spec);   /* 0, or -1 with the spec's fault in a row */
 /* 0; 1 not submitted; -1 grader fault. *why says what, for a person. */
 int lab_stage(struct lab_ctx *ctx, const char *subdir, char **why);
+/* The student files of subdir into the staged lab: none there is 1 (not
+ * submitted); a missing one, when others are there, is the skeleton's, said
+ * in the run's notes. 0; 1 with *why; -1 grader fault. */
+int lab_stage_student_files(struct lab_ctx *ctx, const char *subdir, char **why);
+#define LAB_STUDENT_FILE_MAX (1 << 20) /* a bigger "source file" is not source */
 void lab_unstage(struct lab_ctx *ctx);
 /* 0 built; 1 the student's code did not build; -1 grader fault. *why as above. */
 int lab_build(struct lab_ctx *ctx, char **why);

@@ -409,9 +409,11 @@ static void task_run(size_t t, void *arg)
 	size_t lab = b->lab[t];
 	progress_start(PROGRESS_NONE); /* the parent draws the one progress line */
 	sbx_set_worker(sched_worker());
+	size_t had = g->rs.notes ? strlen(g->rs.notes) : 0; /* the notes this lab adds go back */
 	grade_one(g, lab);
 	char *path = rows_path(b, t);
-	rows_save(path, &g->rs, g->first[lab], lab_nrows(g, lab));
+	rows_save_notes(path, &g->rs, g->first[lab], lab_nrows(g, lab),
+	                g->rs.notes ? g->rs.notes + had : NULL);
 	free(path);
 }
 

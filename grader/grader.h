@@ -80,6 +80,7 @@ struct options {
 	const char *root;        /* the project folder: labs/, common/, grader/ */
 	const char *submission;  /* folder laid out like labs/ */
 	const char *submission_arg; /* as the user gave it, for replay commands; NULL = labs/ */
+	const char *replay_as;   /* --replay-as: the name replays give the submission instead */
 	const char *only_check;  /* grade just this check (replay), or NULL */
 	long seed;               /* CHAOS_SEED override, or -1 */
 	bool raw;                /* attach raw tool reports to the text output */

@@ -14,7 +14,6 @@
 #include "objcache.h"
 #include "progress.h"
 
-#define STUDENT_FILE_MAX (1 << 20) /* a bigger "source file" is not source */
 #define BUILT_FILE_MAX (256 << 20) /* a built program (the sanitizers' are big) */
 
 /* ---- the check kinds a spec may name ---- */
@@ -294,7 +293,7 @@ int lab_copy_file_as(const char *src, const char *dst, off_t max, bool keep_time
 
 static int copy_file(const char *src, const char *dst)
 {
-	return lab_copy_file(src, dst, STUDENT_FILE_MAX);
+	return lab_copy_file(src, dst, LAB_STUDENT_FILE_MAX);
 }
 
 static bool copy_hidden; /* with copy_skip: take hidden/ too (the cache's pristine copy) */
@@ -365,26 +364,6 @@ int lab_snapshot(struct lab_ctx *ctx, char **to)
 	return -1;
 }
 
-static int stage_student_files(struct lab_ctx *ctx, const char *subdir, char **why)
-{
-	size_t i;
-	json_t *f;
-	json_array_foreach(json_object_get(ctx->spec, "student_files"), i, f) {
-		char *src = xasprintf("%s/%s", subdir, json_string_value(f));
-		char *dst = xasprintf("%s/%s", ctx->labdir, json_string_value(f));
-		int rc = copy_file(src, dst);
-		if (rc < 0)
-			*why = xasprintf(errno == ENOENT ? "%s is missing." :
-			                 "%s could not be read: it must be a regular file under 1 MiB, "
-			                 "not a link.", src);
-		free(src);
-		free(dst);
-		if (rc < 0)
-			return 1;
-	}
-	return 0;
-}
-
 static int stage_pristine(struct lab_ctx *ctx, bool with_hidden)
 {
 	const char *root = ctx->opt->root;
@@ -438,11 +417,7 @@ int lab_stage(struct lab_ctx *ctx, const char *subdir, char **why)
 		return -1;
 	if (ctx->cache)
 		objcache_seed(ctx->cache, ctx->scratch, ctx->lab, false);
-	if (access(subdir, F_OK) != 0) {
-		*why = xasprintf("The folder %s was not submitted.", subdir);
-		return 1;
-	}
-	return stage_student_files(ctx, subdir, why);
+	return lab_stage_student_files(ctx, subdir, why);
 }
 
 /* ---- running and building ---- */

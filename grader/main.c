@@ -32,7 +32,8 @@ struct outputs {
 
 static void usage(void)
 {
-	fputs("usage: grader --root DIR [--lab NN[,NN...]] [--submission DIR] [--check NAME]\n"
+	fputs("usage: grader --root DIR [--lab NN[,NN...]] [--submission DIR] [--replay-as DIR]\n"
+	      "              [--check NAME]\n"
 	      "              [--seed N] [--json F] [--junit F] [--tap F] [--trace F] [--autolab]\n"
 	      "              [--autolab-problems]\n"
 	      "              [--raw] [--verbose] [--color auto|always|never]\n"
@@ -74,6 +75,12 @@ static int grade_one_submission(struct options *opt, const char *want, const str
 	char *subdir = opt->submission_arg ? realpath(opt->submission_arg, NULL) : NULL;
 	opt->submission = subdir ? subdir : opt->submission_arg ? opt->submission_arg
 	                  : xasprintf("%s/labs", opt->root);
+	/* Replays and messages name the submission as its owner knows it, not
+	 * the folder graded (an upload unpacked into a temporary folder): labs
+	 * is the working copy, which make grade takes without SUBMISSION=. */
+	if (opt->replay_as)
+		opt->submission_arg = *opt->replay_as && strcmp(opt->replay_as, "labs")
+		                      ? opt->replay_as : NULL;
 	char **labs = cli_labs(opt->root, want, &n, &why);
 	if (!labs)
 		refuse(why);
@@ -233,6 +240,7 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 {
 	static const struct option longopts[] = {
 		{ "root", 1, 0, 'r' }, { "lab", 1, 0, 'l' }, { "submission", 1, 0, 's' },
+		{ "replay-as", 1, 0, 'A' },
 		{ "check", 1, 0, 'c' }, { "seed", 1, 0, 'S' }, { "json", 1, 0, 'j' },
 		{ "junit", 1, 0, 'J' }, { "tap", 1, 0, 't' }, { "autolab", 0, 0, 'a' },
 		{ "raw", 0, 0, 'R' }, { "color", 1, 0, 'C' }, { "verbose", 0, 0, 'v' },
@@ -250,6 +258,7 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 		case 'r': opt->root = optarg; break;
 		case 'l': *labs = *optarg ? optarg : NULL; break;
 		case 's': opt->submission_arg = *optarg ? optarg : NULL; break;
+		case 'A': opt->replay_as = optarg; break;
 		case 'c': opt->only_check = *optarg ? optarg : NULL; break;
 		case 'S':
 			if (*optarg && cli_seed(optarg, &opt->seed, &why) < 0)
@@ -283,6 +292,9 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 	}
 	if ((!opt->root && !out->merge) || optind != argc || (out->batch && !out->out))
 		usage();
+	if (opt->replay_as && (out->batch || out->merge))
+		refuse(xstrdup("--replay-as names one submission: a batch's replays name each "
+		               "student's folder"));
 	if (out->trace && (out->batch || out->merge))
 		refuse(xstrdup("TRACE=F draws one submission's runs: grade it alone (make grade "
 		               "SUBMISSION=DIR TRACE=F)"));

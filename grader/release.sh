@@ -6,7 +6,8 @@
 # looks for.
 # Left out: solutions/ (references, mutants, expect files), every lab's
 # hidden/ folder, grader/tests/ (the self-test and the hostile corpus),
-# this script, skeletons.sh and classroom.sh (the instructor's). Run by `make release [RELEASE=F.tar.gz]` after
+# this script, skeletons.sh, classroom.sh and grader/gradescope/pack.sh (make
+# skeletons, make classroom and make gradescope, the instructor's). Run by `make release [RELEASE=F.tar.gz]` after
 # check-skeletons, so the student files in labs/ are the skeletons.
 #
 #   sh grader/release.sh OUT.tar.gz
@@ -16,6 +17,7 @@ top=concurrency-labs	# the folder the archive unpacks into
 
 # What is left out, as extended regular expressions on paths.
 LEAVE_OUT='^solutions/|^labs/[^/]+/hidden(/|$)|^grader/tests/|^grader/(release|skeletons|classroom)\.sh$'
+LEAVE_OUT="$LEAVE_OUT|^grader/gradescope/pack\.sh$"	# make gradescope, the instructor's
 LEAVE_OUT="$LEAVE_OUT|(^|/)mutants/|(^|/)expect\.json$|\.patch$|(^|/)build/"
 LEAVE_OUT="$LEAVE_OUT|\.backup-[0-9]"	# an edited file make skeletons FORCE=1 kept
 

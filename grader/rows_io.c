@@ -1,6 +1,7 @@
 /* rows_io.c - a lab graded in its own process (scheduler.c) hands its rows back
  * to the grader that planned them through a file: every field of struct
- * result, as JSON. Not a report: nothing outside the grader reads it. */
+ * result, as JSON, and the notes it added to the run. Not a report: nothing
+ * outside the grader reads it. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +35,17 @@ static json_t *row_to_json(const struct result *r)
 
 int rows_save(const char *path, const struct results *rs, size_t first, size_t n)
 {
+	return rows_save_notes(path, rs, first, n, NULL);
+}
+
+int rows_save_notes(const char *path, const struct results *rs, size_t first, size_t n,
+                    const char *notes)
+{
 	json_t *rows = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(rows, row_to_json(&rs->rows[first + i]));
-	json_t *root = json_pack("{s:o, s:b}", "rows", rows, "release", rs->release);
+	json_t *root = json_pack("{s:o, s:b, s:s?}", "rows", rows, "release", rs->release,
+	                         "notes", notes && *notes ? notes : NULL);
 	int rc = root ? json_dump_file(root, path, JSON_COMPACT) : -1;
 	json_decref(root);
 	return rc;
@@ -76,6 +84,9 @@ int rows_load(const char *path, struct results *rs, size_t first, size_t n)
 		r->timeline = json_incref(json_object_get(o, "timeline"));
 	}
 	rs->release |= json_is_true(json_object_get(root, "release"));
+	const char *notes = json_string_value(json_object_get(root, "notes"));
+	if (notes) /* lines, each ending in a newline (results_note) */
+		strappend(&rs->notes, "%s", notes);
 	json_decref(root);
 	return 0;
 }

@@ -22,7 +22,9 @@ if [ -z "$labs" ]; then
 fi
 # The report, then the scores line last (--autolab prints it after the report).
 # No student code runs without the sandbox unless SANDBOX=off-ok is set here.
+# Replay lines read as the student types them in their own copy, never
+# naming the temporary folder the handin was unpacked into.
 "$root/build/grader/grader" --root "$root" --submission "$sub" --lab "$labs" \
-	--color never --progress none --autolab --sandbox "${SANDBOX:-required}" 2>&1
+	--replay-as labs --color never --progress none --autolab --sandbox "${SANDBOX:-required}" 2>&1
 rm -rf "$up" "$sub"
 exit 0

@@ -1,10 +1,18 @@
-/* check_gradescope.c - Gradescope's entry point, grader/gradescope/
- * run_autograder, run against a folder laid out as Gradescope lays out
- * /autograder (source, submission, results): a bare upload of one lab's file
- * is found, graded and written as a valid results.json; an upload with no
- * lab's file still gets a results.json that says what to upload. */
+/* check_gradescope.c - a lab's Gradescope autograder as Gradescope runs it:
+ * make gradescope LAB=NN builds the zip, which is unpacked into a folder
+ * laid out like /autograder (source, submission, results; AUTOGRADER_DIR),
+ * setup.sh runs there once, then run_autograder once per upload. The zip
+ * holds that lab, with its hidden tests, and nothing it must not, and
+ * setup.sh leaves it readable to the grader's user alone; an upload
+ * is graded as that lab only, whatever else it holds; of two copies of a
+ * file the nearest the top wins and the other is named; two equally near
+ * are refused, both named; a lab of two files uploaded with one is graded
+ * with the skeleton for the other, and says so; replays name no folder of
+ * the machine. */
 #include <check.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,24 +20,66 @@
 #include "grader.h"
 #include "selftest.h"
 
-/* A fresh /autograder: source is this project; submission is empty. */
-static char *autograder_new(void)
+static char project[PATH_MAX];
+static char *ag;          /* the /autograder of the test case's lab */
+static char *setup_error; /* what went wrong building or setting it up, or NULL */
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
 {
-	char tmpl[] = "/tmp/autograder.XXXXXX", cwd[PATH_MAX];
-	ck_assert_ptr_nonnull(mkdtemp(tmpl));
-	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
-	char *cmd = xasprintf("mkdir %s/submission && ln -s %s %s/source", tmpl, cwd, tmpl);
-	ck_assert_int_eq(system(cmd), 0);
+	va_list ap;
+	va_start(ap, fmt);
+	char *cmd = NULL;
+	if (vasprintf(&cmd, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	int rc = system(cmd);
 	free(cmd);
-	return xstrdup(tmpl);
+	return rc;
 }
 
-static json_t *run_autograder(const char *ag)
+/* A lab's zip, unpacked into a fresh /autograder and set up as Gradescope
+ * does (unchecked fixture: once for the test case). */
+static void autograder_for(const char *lab)
 {
-	char *cmd = xasprintf("AUTOGRADER_DIR=%s sh grader/gradescope/run_autograder "
-	                      "> %s/log 2>&1", ag, ag);
-	ck_assert_msg(system(cmd) == 0, "run_autograder exited non-zero: %s", cmd);
-	free(cmd);
+	char tmpl[] = "/tmp/autograder.XXXXXX";
+	free(setup_error);
+	setup_error = NULL;
+	if (!getcwd(project, sizeof project) || !mkdtemp(tmpl)) {
+		setup_error = xstrdup("no temporary folder");
+		return;
+	}
+	ag = xstrdup(tmpl);
+	if (sh("make --no-print-directory gradescope LAB=%s OUT=%s/autograder.zip > %s/make.log "
+	       "2>&1", lab, ag, ag) != 0)
+		setup_error = xasprintf("make gradescope LAB=%s failed: see %s/make.log", lab, ag);
+	else if (sh("mkdir %s/source %s/submission && cd %s/source && unzip -q ../autograder.zip",
+	            ag, ag, ag) != 0)
+		setup_error = xasprintf("%s/autograder.zip does not unzip", ag);
+	else if (sh("AUTOGRADER_DIR=%s sh %s/source/setup.sh > %s/setup.log 2>&1", ag, ag, ag))
+		setup_error = xasprintf("setup.sh failed: see %s/setup.log", ag);
+}
+
+static void lab04(void) { autograder_for("04"); }
+static void lab02(void) { autograder_for("02"); }
+
+static void autograder_free(void)
+{
+	if (ag && !setup_error)
+		sh("rm -rf %s", ag);
+	free(ag);
+	ag = NULL;
+}
+
+/* A new upload made by cmd (run in the empty submission folder, $P the
+ * project), graded by the run_autograder setup.sh put in place. */
+static json_t *grade_upload(const char *cmd)
+{
+	ck_assert_msg(setup_error == NULL, "%s", setup_error);
+	ck_assert_int_eq(sh("rm -rf %s/submission %s/results && mkdir %s/submission && cd "
+	                    "%s/submission && P=%s && %s", ag, ag, ag, ag, project, cmd), 0);
+	ck_assert_msg(sh("AUTOGRADER_DIR=%s %s/run_autograder > %s/log 2>&1", ag, ag, ag) == 0,
+	              "run_autograder exited non-zero: see %s/log", ag);
 	char *path = xasprintf("%s/results/results.json", ag);
 	json_error_t err;
 	json_t *res = json_load_file(path, 0, &err);
@@ -38,59 +88,186 @@ static json_t *run_autograder(const char *ag)
 	return res;
 }
 
-static void autograder_free(char *ag)
+static const char *output_of(json_t *res)
 {
-	char *cmd = xasprintf("rm -rf %s", ag);
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
-	free(ag);
-}
-
-START_TEST(test_gradescope_bare_upload_graded)
-{
-	char *ag = autograder_new();
-	char *cmd = xasprintf("mkdir -p %s/submission/my-work && awk -v view=solution -f "
-	                      "grader/skeleton.awk solutions/01-stdout-race/tasks.c > "
-	                      "%s/submission/my-work/tasks.c", ag, ag);
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
-	json_t *res = run_autograder(ag), *t;
-	double max = 0;
-	size_t i;
-	ck_assert_msg(json_array_size(json_object_get(res, "tests")) > 0, "no tests in results.json");
-	json_array_foreach(json_object_get(res, "tests"), i, t) {
-		const char *lab = json_string_value(json_object_get(json_object_get(t, "extra_data"),
-		                                                    "lab"));
-		ck_assert_msg(lab && strcmp(lab, "01-stdout-race") == 0, "a row of another lab: %s", lab);
-		ck_assert(json_is_number(json_object_get(t, "score")));
-		max += json_number_value(json_object_get(t, "max_score"));
-	}
-	ck_assert_msg(max > 0 && json_number_value(json_object_get(res, "score")) == max,
-	              "the reference's upload scored %g of %g",
-	              json_number_value(json_object_get(res, "score")), max);
-	json_decref(res);
-	autograder_free(ag);
-}
-END_TEST
-
-START_TEST(test_gradescope_upload_without_lab_files)
-{
-	char *ag = autograder_new();
-	char *cmd = xasprintf("echo hello > %s/submission/notes.txt", ag);
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
-	json_t *res = run_autograder(ag);
 	const char *out = json_string_value(json_object_get(res, "output"));
-	ck_assert(json_number_value(json_object_get(res, "score")) == 0);
-	ck_assert_msg(out && strstr(out, "tasks.c") && strstr(out, "pool.c"), "output: %s", out);
-	json_decref(res);
-	autograder_free(ag);
+	ck_assert_ptr_nonnull(out);
+	return out;
+}
+
+/* Every row is lab's; returns the upload's score over its maximum. */
+static double rows_all_of(json_t *res, const char *lab, double *max)
+{
+	size_t i;
+	json_t *t;
+	*max = 0;
+	ck_assert_msg(json_array_size(json_object_get(res, "tests")) > 0, "no rows: %s",
+	              output_of(res));
+	json_array_foreach(json_object_get(res, "tests"), i, t) {
+		const char *l = json_string_value(json_object_get(json_object_get(t, "extra_data"), "lab"));
+		ck_assert_msg(l && strcmp(l, lab) == 0, "a row of another lab: %s", l);
+		*max += json_number_value(json_object_get(t, "max_score"));
+	}
+	return json_number_value(json_object_get(res, "score"));
+}
+
+/* No replay line of the results names a folder: each reads as typed in a
+ * student's own copy. Returns how many there are. */
+static int replays_as_typed(json_t *res)
+{
+	size_t i;
+	json_t *t;
+	int n = 0;
+	json_array_foreach(json_object_get(res, "tests"), i, t) {
+		const char *out = json_string_value(json_object_get(t, "output"));
+		for (const char *p = out ? strstr(out, "replay: ") : NULL; p; p = strstr(p + 1, "replay: ")) {
+			size_t len = strcspn(p, "\n");
+			ck_assert_msg(strncmp(p, "replay: make grade LAB=", 23) == 0 &&
+			              !memmem(p, len, "SUBMISSION=", 11) && !memmem(p, len, "/", 1),
+			              "a replay names a folder: %.*s", (int)len, p);
+			n++;
+		}
+	}
+	char *all = json_dumps(res, 0);
+	ck_assert_msg(!strstr(all, ag), "the results name %s", ag);
+	free(all);
+	return n;
+}
+
+/* Whether the zip's listing (a path a line) holds path. */
+static bool listed(const char *text, const char *path)
+{
+	size_t len = strlen(path);
+	for (const char *line = text; *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != 0))
+		if (strncmp(line, path, len) == 0 && (line[len] == '\n' || line[len] == '\0'))
+			return true;
+	return false;
+}
+
+START_TEST(test_gradescope_zip_holds_the_lab_and_nothing_else)
+{
+	ck_assert_msg(setup_error == NULL, "%s", setup_error);
+	char *list = xasprintf("%s/list", ag);
+	ck_assert_int_eq(sh("unzip -Z1 %s/autograder.zip > %s", ag, list), 0);
+	char *text = file_text(list);
+	static const char *const must[] = { "setup.sh", "run_autograder", "gradescope-lab",
+		"Makefile", "common/common.mk", "common/deps.sh", "grader/main.c",
+		"grader/ci/collect.sh", "labs/04-pool-ordering/lab.json",
+		"labs/04-pool-ordering/pool.c", "labs/04-pool-ordering/tests/check_map.c",
+		"labs/04-pool-ordering/hidden/hidden.json", "labs/04-pool-ordering/hidden/check_hidden.c" };
+	for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
+		ck_assert_msg(listed(text, must[i]), "%s is not in the zip", must[i]);
+	static const char *const never[] = { "solutions/", "build/", ".git", "grader/tests/",
+		"labs/01-", "labs/02-", "labs/03-", "labs/05-" };
+	for (const char *line = text; *line; line += strcspn(line, "\n") + 1)
+		for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
+			ck_assert_msg(strncmp(line, never[i], strlen(never[i])) != 0 &&
+			              !strstr(line, "/build/") && !strstr(line, "/.git"),
+			              "the zip holds %.*s", (int)strcspn(line, "\n"), line);
+	/* The student file is the skeleton, never the reference. */
+	ck_assert_int_eq(sh("cmp -s labs/04-pool-ordering/pool.c %s/source/labs/04-pool-ordering/pool.c",
+	                    ag), 0);
+	ck_assert_int_eq(sh("awk -v view=solution -f grader/skeleton.awk solutions/04-pool-ordering/"
+	                    "pool.c | cmp -s - %s/source/labs/04-pool-ordering/pool.c", ag) == 0, 0);
+	/* setup.sh left the source, hidden tests and all, to the grader's user alone. */
+	ck_assert_msg(sh("test -z \"$(find %s/source -perm /077 | head -n 1)\"", ag) == 0,
+	              "setup.sh left part of %s/source readable to student code", ag);
+	free(list);
+	free(text);
 }
 END_TEST
+
+/* Lab 04 alone, the harness's tasks.c beside pool.c (once graded as lab 01
+ * too), and a deeper copy: the reference, which would score full marks. */
+START_TEST(test_gradescope_one_lab_graded_nearest_copy_wins)
+{
+	json_t *res = grade_upload("cp $P/labs/04-pool-ordering/pool.c $P/labs/04-pool-ordering/tasks.c "
+	                           ". && mkdir backup && awk -v view=solution -f $P/grader/skeleton.awk "
+	                           "$P/solutions/04-pool-ordering/pool.c > backup/pool.c");
+	double max, score = rows_all_of(res, "04-pool-ordering", &max);
+	const char *out = output_of(res);
+	ck_assert_msg(max == 100 && score < max, "the skeleton at the top was not the one graded "
+	              "(%g of %g):\n%s", score, max, out);
+	ck_assert_msg(strstr(out, "04-pool-ordering/pool.c: graded pool.c\n") &&
+	              strstr(out, "ignored backup/pool.c, another copy deeper in the folders") &&
+	              strstr(out, "of no use to this lab: tasks.c"), "output:\n%s", out);
+	ck_assert_msg(replays_as_typed(res) > 0, "no replay line to look at");
+	char *all = json_dumps(res, 0);
+	ck_assert_msg(strstr(all, "replay: make grade LAB=04-pool-ordering CHECK=unit-map SEED="),
+	              "no unit-map replay with its seed");
+	free(all);
+	json_decref(res);
+}
+END_TEST
+
+START_TEST(test_gradescope_equally_near_copies_refused)
+{
+	json_t *res = grade_upload("mkdir final draft && cp $P/labs/04-pool-ordering/pool.c final/ && "
+	                           "cp final/pool.c draft/");
+	const char *out = output_of(res);
+	ck_assert(json_number_value(json_object_get(res, "score")) == 0);
+	ck_assert_msg(strstr(out, "draft/pool.c and final/pool.c are equally near the top of your "
+	                     "upload, so neither was graded. Upload one."), "output:\n%s", out);
+	json_decref(res);
+}
+END_TEST
+
+START_TEST(test_gradescope_upload_without_the_labs_file)
+{
+	json_t *res = grade_upload("echo hello > notes.txt");
+	const char *out = output_of(res);
+	ck_assert(json_number_value(json_object_get(res, "score")) == 0);
+	ck_assert_msg(strstr(out, "No file of 04-pool-ordering was graded: upload pool.c") &&
+	              strstr(out, "of no use to this lab: notes.txt") && !strstr(out, "tasks.c"),
+	              "output:\n%s", out);
+	json_decref(res);
+}
+END_TEST
+
+/* Lab 02 with table.c alone: graded, bank.c the skeleton's, and said. */
+START_TEST(test_gradescope_part_of_a_lab_graded_with_the_skeleton)
+{
+	json_t *res = grade_upload("awk -v view=solution -f $P/grader/skeleton.awk "
+	                           "$P/solutions/02-lock-granularity/table.c > table.c");
+	double max, score = rows_all_of(res, "02-lock-granularity", &max);
+	const char *out = output_of(res);
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(res, "tests"), i, t) {
+		const char *v = json_string_value(json_object_get(json_object_get(t, "extra_data"), "verdict"));
+		const char *name = json_string_value(json_object_get(t, "name"));
+		ck_assert_msg(strcmp(v, "not submitted") != 0, "%s: not submitted", name);
+		ck_assert_msg(!strstr(name, "unit-table") || strcmp(v, "passed") == 0, "%s: %s", name, v);
+	}
+	ck_assert_msg(score < max, "%g of %g", score, max);
+	ck_assert_msg(strstr(out, "02-lock-granularity/table.c: graded table.c\n") &&
+	              strstr(out, "02-lock-granularity/bank.c: not in your upload\n") &&
+	              strstr(out, "02-lock-granularity: bank.c was not in your submission: the "
+	                     "skeleton's bank.c was graded in its place"), "output:\n%s", out);
+	replays_as_typed(res);
+	json_decref(res);
+}
+END_TEST
+
+static TCase *lab_case(const char *name, void (*setup)(void), const TTest *const *tests)
+{
+	TCase *tc = tcase_create(name);
+	tcase_add_unchecked_fixture(tc, setup, autograder_free);
+	for (size_t i = 0; tests[i]; i++)
+		tcase_add_test(tc, tests[i]);
+	tcase_set_timeout(tc, 120);
+	return tc;
+}
 
 int main(void)
 {
-	Suite *s = grader_suite("gradescope", 120, (const TTest *const[]){
-		test_gradescope_bare_upload_graded, test_gradescope_upload_without_lab_files, NULL });
-	return suite_passes(s, 2) ? EXIT_SUCCESS : EXIT_FAILURE;
+	Suite *s = suite_create("gradescope");
+	suite_add_tcase(s, lab_case("lab04", lab04, (const TTest *const[]){
+		test_gradescope_zip_holds_the_lab_and_nothing_else,
+		test_gradescope_one_lab_graded_nearest_copy_wins,
+		test_gradescope_equally_near_copies_refused,
+		test_gradescope_upload_without_the_labs_file, NULL }));
+	suite_add_tcase(s, lab_case("lab02", lab02, (const TTest *const[]){
+		test_gradescope_part_of_a_lab_graded_with_the_skeleton, NULL }));
+	return suite_passes(s, 5) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -1,4 +1,5 @@
-/* check_handouts.c - a lab's handout quotes the figures its tools use. The
+/* check_handouts.c - a lab's handout quotes the figures its tools use, and
+ * names the files to upload on Gradescope as its lab.json does. The
  * per-test timeout is lab.json's test_timeout_s, which the grader gives
  * Check and the lab's make test reads too: the handout must state it ("a
  * test that does not finish within 3 s is stopped"), and the samples of a
@@ -51,6 +52,37 @@ static int figures_within(const char *lab, const char *text, const char *phrase,
 	return found;
 }
 
+/* The handout says what to upload where the course grades on Gradescope:
+ * exactly lab.json's student files, in its order. */
+static void says_what_to_upload(const char *lab)
+{
+	char *path = xasprintf("labs/%s/lab.json", lab);
+	json_t *spec = json_load_file(path, 0, NULL);
+	ck_assert_msg(spec != NULL, "%s cannot be read", path);
+	free(path);
+	path = xasprintf("labs/%s/README.md", lab);
+	char *text = file_text(path);
+	ck_assert_msg(text != NULL, "%s cannot be read", path);
+	json_t *files = json_object_get(spec, "student_files");
+	size_t n = json_array_size(files);
+	char *want = xstrdup("If your course grades on Gradescope, upload ");
+	for (size_t i = 0; i < n; i++)
+		strappend(&want, "%s`%s`", i == 0 ? "" : i + 1 == n ? " and " : ", ",
+		          json_string_value(json_array_get(files, i)));
+	strappend(&want, " there:");
+	char *flat = xstrdup(text); /* the sentence may wrap */
+	for (char *p = flat; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	ck_assert_msg(strstr(flat, want) != NULL, "%s never says \"%s\" (its lab.json's "
+	              "student_files)", path, want);
+	free(flat);
+	free(want);
+	free(text);
+	free(path);
+	json_decref(spec);
+}
+
 static void check_handout(const char *lab)
 {
 	char *path = xasprintf("labs/%s/lab.json", lab);
@@ -75,7 +107,8 @@ static void check_handout(const char *lab)
 	json_decref(spec);
 }
 
-START_TEST(test_handouts_quote_their_lab_json_test_timeout)
+/* Calls check on every lab folder (one with a lab.json); at least 5. */
+static void each_lab(void (*check)(const char *lab))
 {
 	DIR *d = opendir("labs");
 	ck_assert_ptr_nonnull(d);
@@ -84,13 +117,24 @@ START_TEST(test_handouts_quote_their_lab_json_test_timeout)
 	while ((e = readdir(d)) != NULL) {
 		char *spec = xasprintf("labs/%s/lab.json", e->d_name);
 		if (e->d_name[0] != '.' && access(spec, R_OK) == 0) {
-			check_handout(e->d_name);
+			check(e->d_name);
 			labs++;
 		}
 		free(spec);
 	}
 	closedir(d);
 	ck_assert_int_ge(labs, 5);
+}
+
+START_TEST(test_handouts_quote_their_lab_json_test_timeout)
+{
+	each_lab(check_handout);
+}
+END_TEST
+
+START_TEST(test_handouts_name_the_files_to_upload)
+{
+	each_lab(says_what_to_upload);
 }
 END_TEST
 
@@ -136,6 +180,7 @@ int main(void)
 {
 	Suite *s = grader_suite("handouts", 60, (const TTest *const[]){
 		test_handouts_quote_their_lab_json_test_timeout,
+		test_handouts_name_the_files_to_upload,
 		test_make_test_takes_lab_json_test_timeout, NULL });
-	return suite_passes(s, 2) ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_passes(s, 3) ? EXIT_SUCCESS : EXIT_FAILURE;
 }
