@@ -24,8 +24,8 @@
 #                                   replaces it, keeping a copy as FILE.backup-DATE)
 #   make coverage [LAB=NN] [SUBMISSION=DIR]   gcov: which lines the tests reach
 #   make release [RELEASE=F.tar.gz] the student release (default build/release.tar.gz)
-#   make gradescope LAB=NN [OUT=F.zip]   one lab's Gradescope autograder (default
-#                                   build/gradescope/NN-topic.zip)
+#   make gradescope LAB=NN [OUT=F.zip] [SANDBOX=off-ok] [INCONCLUSIVE=...]   one lab's
+#                                   Gradescope autograder (default build/gradescope/NN-topic.zip)
 #   make classroom [TEMPLATE=DIR] [LABS=01] [THRESHOLD=60]   the GitHub Classroom
 #                                   template repository, from the release (default
 #                                   build/classroom/; LABS and THRESHOLD: what its
@@ -215,7 +215,7 @@ classroom: release
 # assignment per lab, its zip holding that lab only.
 gradescope: check-skeletons
 	@$(if $(LAB),,$(error say LAB=NN: a Gradescope assignment grades one lab, as in make gradescope LAB=04))
-	@sh grader/gradescope/pack.sh '$(LAB)' '$(OUT)'
+	@SANDBOX='$(SANDBOX)' INCONCLUSIVE='$(INCONCLUSIVE)' sh grader/gradescope/pack.sh '$(LAB)' '$(OUT)'
 else
 test release classroom skeletons check-skeletons gradescope:
 	@echo "make $@: not part of the student release; it is run in the instructor's copy." >&2; \

@@ -57,6 +57,12 @@ tar -cf - -T "$tmp/files" | tar -xf - -C "$tmp/zip"
 cp grader/gradescope/setup.sh grader/gradescope/run_autograder "$tmp/zip/"
 chmod 755 "$tmp/zip/setup.sh" "$tmp/zip/run_autograder"
 echo "$lab" > "$tmp/zip/gradescope-lab"
+# The instructor's choices for run_autograder (make gradescope SANDBOX=...
+# INCONCLUSIVE=...): without bubblewrap, refuse (the default) or grade anyway;
+# what a row the machine could not judge scores (awarded by default: a
+# Gradescope assignment's total is fixed, so excluded points would be lost).
+printf 'SANDBOX=%s\nINCONCLUSIVE=%s\n' "${SANDBOX:-required}" "${INCONCLUSIVE:-awarded}" \
+	> "$tmp/zip/gradescope-settings"
 
 mkdir -p "$(dirname "$out")"
 rm -f "$out" # zip adds to an archive that is there

@@ -151,7 +151,7 @@ START_TEST(test_gradescope_zip_holds_the_lab_and_nothing_else)
 	ck_assert_int_eq(sh("unzip -Z1 %s/autograder.zip > %s", ag, list), 0);
 	char *text = file_text(list);
 	static const char *const must[] = { "setup.sh", "run_autograder", "gradescope-lab",
-		"Makefile", "common/common.mk", "common/deps.sh", "grader/main.c",
+		"gradescope-settings", "Makefile", "common/common.mk", "common/deps.sh", "grader/main.c",
 		"grader/ci/collect.sh", "labs/04-pool-ordering/lab.json",
 		"labs/04-pool-ordering/pool.c", "labs/04-pool-ordering/tests/check_map.c",
 		"labs/04-pool-ordering/hidden/hidden.json", "labs/04-pool-ordering/hidden/check_hidden.c" };
