@@ -24,6 +24,9 @@
 #                                   replaces it, keeping a copy as FILE.backup-DATE)
 #   make coverage [LAB=NN] [SUBMISSION=DIR]   gcov: which lines the tests reach
 #   make release [RELEASE=F.tar.gz] the student release (default build/release.tar.gz)
+#   make autolab LAB=NN [OUT=DIR] [SANDBOX=off-ok] [INCONCLUSIVE=...]   one lab's Autolab autograder:
+#                                   autograde.tar, autograde-Makefile, problems.yml
+#                                   (default build/autolab/NN-topic/)
 #   make gradescope LAB=NN [OUT=F.zip] [SANDBOX=off-ok] [INCONCLUSIVE=...]   one lab's
 #                                   Gradescope autograder (default build/gradescope/NN-topic.zip)
 #   make classroom [TEMPLATE=DIR] [LABS=01] [THRESHOLD=60]   the GitHub Classroom
@@ -73,7 +76,7 @@ endif
 
 .SECONDARY:
 .PHONY: all grade grade-run grade-batch grade-merge sweep test unit skeletons check-skeletons coverage deps clean release \
-        classroom gradescope
+        classroom gradescope autolab
 all: $(GRADER)
 
 # DEPS=grade: only the packages grading needs (Gradescope's setup.sh, Autolab's image).
@@ -211,13 +214,20 @@ classroom: release
 	@sh grader/classroom.sh '$(or $(RELEASE),$(BUILD)/release.tar.gz)' \
 	  '$(or $(TEMPLATE),$(BUILD)/classroom)' '$(LABS)' '$(THRESHOLD)'
 
+# One lab's Autolab autograder (grader/autolab/pack.sh): the tar, the
+# autograde-Makefile and the problem list of an assessment of that lab.
+autolab: check-skeletons $(GRADER)
+	@$(if $(LAB),,$(error say LAB=NN: an Autolab assessment grades one lab, as in make autolab LAB=04))
+	@SANDBOX='$(SANDBOX)' INCONCLUSIVE='$(INCONCLUSIVE)' sh grader/autolab/pack.sh '$(LAB)' \
+	  $(if $(OUT),'$(OUT)')
+
 # One lab's Gradescope autograder (grader/gradescope/pack.sh): a Gradescope
 # assignment per lab, its zip holding that lab only.
 gradescope: check-skeletons
 	@$(if $(LAB),,$(error say LAB=NN: a Gradescope assignment grades one lab, as in make gradescope LAB=04))
 	@SANDBOX='$(SANDBOX)' INCONCLUSIVE='$(INCONCLUSIVE)' sh grader/gradescope/pack.sh '$(LAB)' '$(OUT)'
 else
-test release classroom skeletons check-skeletons gradescope:
+test release classroom skeletons check-skeletons gradescope autolab:
 	@echo "make $@: not part of the student release; it is run in the instructor's copy." >&2; \
 	 echo "Your tools: make grade LAB=NN, and inside a lab folder make test." >&2; exit 2
 endif

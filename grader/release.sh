@@ -17,7 +17,7 @@ top=concurrency-labs	# the folder the archive unpacks into
 
 # What is left out, as extended regular expressions on paths.
 LEAVE_OUT='^solutions/|^labs/[^/]+/hidden(/|$)|^grader/tests/|^grader/(release|skeletons|classroom)\.sh$'
-LEAVE_OUT="$LEAVE_OUT|^grader/gradescope/pack\.sh$"	# make gradescope, the instructor's
+LEAVE_OUT="$LEAVE_OUT|^grader/(gradescope|autolab)/pack\.sh$|^grader/lab_pack\.sh$"	# make gradescope and make autolab, the instructor's
 LEAVE_OUT="$LEAVE_OUT|(^|/)mutants/|(^|/)expect\.json$|\.patch$|(^|/)build/"
 LEAVE_OUT="$LEAVE_OUT|\.backup-[0-9]"	# an edited file make skeletons FORCE=1 kept
 

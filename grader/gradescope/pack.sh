@@ -15,43 +15,17 @@
 set -eu
 want=$1 out=${2:-}
 
-# The lab folder LAB names, as make grade reads LAB (a number or a name).
-lab=
-for spec in labs/*/lab.json; do
-	name=$(basename "$(dirname "$spec")")
-	if [ "$want" = "$name" ]; then
-		lab=$name
-	elif expr "$want" : '[0-9][0-9]*$' >/dev/null &&
-	     [ "$(expr "$want" + 0)" = "$(expr "${name%%-*}" + 0 2>/dev/null || echo x)" ]; then
-		lab=$name
-	fi
-done
-if [ -z "$lab" ]; then
-	echo "make gradescope: LAB=$want names no lab. The labs: $(ls labs | tr '\n' ' ')" >&2
-	exit 2
-fi
+. grader/lab_pack.sh
+lab=$(lab_folder "$want")
 out=${out:-build/gradescope/$lab.zip}
 shown=$out
 case $out in /*) ;; *) out=$PWD/$out ;; esac
-
-# What is left out, as extended regular expressions on paths (release.sh's,
-# and grader/gradescope/ itself: its two scripts go at the top).
-LEAVE_OUT='^grader/tests/|^grader/(release|skeletons)\.sh$|^grader/gradescope/'
-LEAVE_OUT="$LEAVE_OUT|(^|/)mutants/|(^|/)expect\.json$|\.patch$|(^|/)build/|\.backup-[0-9]"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/zip"
 
-# The files: in a clone, git's list (tracked and new, never ignored ones,
-# so no build output or editor file comes along); else every file.
-if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-	git ls-files --cached --others --exclude-standard -- Makefile common grader "labs/$lab"
-else
-	find Makefile common grader "labs/$lab" -type f
-fi | grep -v -E "$LEAVE_OUT" | while read -r f; do
-	[ -f "$f" ] && printf '%s\n' "$f" # a file deleted but not yet committed is gone
-done > "$tmp/files"
+lab_files "$lab" > "$tmp/files"
 tar -cf - -T "$tmp/files" | tar -xf - -C "$tmp/zip"
 
 cp grader/gradescope/setup.sh grader/gradescope/run_autograder "$tmp/zip/"
