@@ -350,7 +350,7 @@ START_TEST(test_hidden_junit_tap_autolab_give_no_content)
 	ck_assert_ptr_nonnull(strstr(t, "not ok 2 - 01-a hidden test 1\n"));
 	ck_assert_ptr_nonnull(strstr(t, "ok 3 - 01-a hidden test 2\n"));
 	ck_assert_ptr_nonnull(strstr(t, "ok 4 - 01-a hidden test 3 # SKIP"));
-	ck_assert_ptr_nonnull(strstr(a, "\"01-a hidden tests\":5.0"));
+	ck_assert_ptr_nonnull(strstr(a, "\"01-a/hidden\":5.0"));
 	ck_assert_ptr_nonnull(strstr(x, "a visible failure")); /* visible rows unchanged */
 	unlink(junit); unlink(tap); rmdir(dir);
 	free(junit); free(tap); free(x); free(t); free(a);
