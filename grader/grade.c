@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "checks.h"
@@ -223,6 +224,31 @@ static void refuse_unsandboxed(struct result *rows, size_t n)
 	free(why);
 }
 
+/* Without bubblewrap, what still keeps the hidden tests from student code
+ * is its uid: as root, the project (hidden tests, their objects in
+ * build/cache/, solutions) must be closed to other users. True when it is
+ * open to them and holds hidden tests (a student's release holds none). */
+static bool hidden_in_reach(const struct lab_ctx *ctx)
+{
+	struct stat root, hidden;
+	char *dir = xasprintf("%s/labs/%s/hidden", ctx->opt->root, ctx->lab);
+	bool has_hidden = stat(dir, &hidden) == 0;
+	free(dir);
+	return geteuid() == 0 && has_hidden && stat(ctx->opt->root, &root) == 0 &&
+	       (root.st_mode & S_IXOTH);
+}
+
+static void refuse_open_project(struct result *rows, size_t n, const char *root)
+{
+	char *why = xasprintf("Not graded: the sandbox (bubblewrap) cannot start on this machine "
+	        "(%s), so all that keeps the hidden tests from student code is that it runs as "
+	        "another user; but this project is open to other users, hidden tests and their "
+	        "compiled objects included. Close it first (chmod o-rwx %s), as Gradescope's "
+	        "setup.sh does, or make bubblewrap work here.", sbx_no_bwrap_why(), root);
+	rows_fail(rows, n, V_ERROR, why);
+	free(why);
+}
+
 static void grade_lab(struct lab_ctx *ctx, size_t first)
 {
 	struct result *rows = &ctx->rs->rows[first];
@@ -232,6 +258,10 @@ static void grade_lab(struct lab_ctx *ctx, size_t first)
 		n++;
 	if (ctx->opt->sandbox_required && sbx_no_bwrap_why()) {
 		refuse_unsandboxed(rows, n);
+		return;
+	}
+	if (sbx_no_bwrap_why() && hidden_in_reach(ctx)) {
+		refuse_open_project(rows, n, ctx->opt->root);
 		return;
 	}
 	char *subdir = xasprintf("%s/%s", ctx->opt->submission, ctx->lab);

@@ -207,11 +207,24 @@ START_TEST(test_class_batch_without_sandbox_refuses_unless_told)
 	char *txt = slurp(file_of("out/alice.txt"));
 	ck_assert_msg(strstr(txt, "Not graded: the sandbox (bubblewrap) cannot start") &&
 	              strstr(txt, "SANDBOX=off-ok"), "%s", txt);
+	/* Told off-ok, as root: only with the project closed to other users, the
+	 * one thing left between student code and the hidden tests. */
 	ck_assert_int_eq(sh("GRADER_NO_BWRAP=1 build/grader/grader --root . --batch %1$s/class "
 	                    "--out %1$s/out --lab 01 --check races --progress none --sandbox off-ok "
-	                    ">/dev/null", tmp), 1); /* bob fails races: graded */
+	                    ">/dev/null", tmp), geteuid() == 0 ? 4 : 1);
+	if (geteuid() == 0)
+		ck_assert_ptr_nonnull(strstr(slurp(file_of("out/alice.txt")), "chmod o-rwx"));
+	ck_assert_int_eq(sh("set -e; mkdir -p %1$s/closed/labs %1$s/closed/grader; cp -r common "
+	                    "%1$s/closed/; cp -r labs/01-stdout-race %1$s/closed/labs/; "
+	                    "cp grader/helgrind.supp %1$s/closed/grader/; chmod 700 %1$s/closed", tmp), 0);
+	ck_assert_int_eq(sh("GRADER_NO_BWRAP=1 build/grader/grader --root %1$s/closed --batch "
+	                    "%1$s/class --out %1$s/out --lab 01 --check races --progress none "
+	                    "--sandbox off-ok >/dev/null", tmp), 1); /* bob fails races: graded */
 	ck_assert_ptr_nonnull(strstr(slurp(file_of("out/alice.txt")), "races: 1 of 1 tests passed"));
-	ck_assert_int_eq(sh("GRADER_NO_BWRAP=1 build/grader/grader --root . --submission "
+	/* A student's own copy (no hidden tests) grades their code either way. */
+	ck_assert_int_eq(sh("set -e; cp -r %1$s/closed %1$s/mine; rm -r %1$s/mine/labs/01-stdout-race/"
+	                    "hidden; chmod 755 %1$s/mine", tmp), 0);
+	ck_assert_int_eq(sh("GRADER_NO_BWRAP=1 build/grader/grader --root %1$s/mine --submission "
 	                    "%1$s/class/alice --lab 01 --check races --progress none --verbose "
 	                    "> %1$s/one.txt", tmp), 0);
 	ck_assert_ptr_nonnull(strstr(slurp(file_of("one.txt")), "NO bubblewrap"));
