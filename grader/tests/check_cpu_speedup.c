@@ -73,8 +73,11 @@ START_TEST(test_cpu_speedup_one_thread_fails_or_machine_too_busy)
 {
 	char *out;
 	const char *v = grade_fixture("serial", &out);
+	/* Inconclusive is honest on a loaded machine: the control too busy, or
+	 * trials too spread to lie all clearly below the target. Never a pass. */
 	ck_assert_msg(strcmp(v, "failed") == 0 ||
-	              (strcmp(v, "inconclusive") == 0 && strstr(out, "too busy")),
+	              (strcmp(v, "inconclusive") == 0 && (strstr(out, "too busy") ||
+	                                                  strstr(out, "this run cannot tell"))),
 	              "serial submission got %s:\n%s", v, out);
 	free(out);
 }
