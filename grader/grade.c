@@ -118,8 +118,9 @@ static void run_checks(struct lab_ctx *ctx, size_t first, json_t *built)
 		end_of[at[k]] = ends[k];
 	for (size_t i = 0; i < nspans; i++) {
 		const struct check_span *c = &spans[i];
-		for (size_t j = 0; at_once && j < i; j++)
-			ctx->hung |= !check_alone(spans[j].check) && end_of[j] == SPAN_HUNG;
+		/* The hang of a check run at once counts from its place on (end_of
+		 * is SPAN_DONE for every check not run at once). */
+		ctx->hung |= i > 0 && end_of[i - 1] == SPAN_HUNG;
 		if (at_once && !check_alone(c->check) && end_of[i] != SPAN_REDO)
 			continue; /* ran beside the others */
 		sched_turn(check_alone(c->check)); /* a timing check has the machine to itself */
@@ -132,8 +133,7 @@ static void run_checks(struct lab_ctx *ctx, size_t first, json_t *built)
 			ctx->rs->rows[c->row + k].seconds = s / c->n;
 		check_done(ctx, c, first, s);
 	}
-	for (size_t i = 0; at_once && i < nspans; i++)
-		ctx->hung |= !check_alone(spans[i].check) && end_of[i] == SPAN_HUNG;
+	ctx->hung |= nspans > 0 && end_of[nspans - 1] == SPAN_HUNG;
 	free(spans);
 	free(shared);
 	free(at);
@@ -210,19 +210,6 @@ static bool plans_hidden(struct lab_ctx *ctx, const struct result *rows, size_t 
 	return false;
 }
 
-/* Fail closed: where bubblewrap cannot start and the sandbox is required,
- * no student code runs; every row says why, and what would be missing. */
-static void refuse_unsandboxed(struct result *rows, size_t n)
-{
-	char *why = xasprintf("Not graded: the sandbox (bubblewrap) cannot start on this machine "
-	        "(%s), and a class's code is never run without it. Without it, the code would run "
-	        "with the filesystem and the network in reach: it could read the hidden tests and "
-	        "any file its user may read, write outside its scratch folder and connect "
-	        "anywhere. Make bubblewrap work here (README, \"Untrusted code\"), or accept that "
-	        "risk with SANDBOX=off-ok (--sandbox off-ok).", sbx_no_bwrap_why());
-	rows_fail(rows, n, V_ERROR, why);
-	free(why);
-}
 
 /* Without bubblewrap, what still keeps the hidden tests from student code
  * is its uid: as root, the project (hidden tests, their objects in
@@ -238,15 +225,30 @@ static bool hidden_in_reach(const struct lab_ctx *ctx)
 	       (root.st_mode & S_IXOTH);
 }
 
-static void refuse_open_project(struct result *rows, size_t n, const char *root)
+/* Fail closed: where bubblewrap cannot start, no student code runs when
+ * the sandbox is required, or when the project's hidden tests are in the
+ * code's reach; every row says why, and what to do. */
+static bool refused_unsandboxed(const struct lab_ctx *ctx, struct result *rows, size_t n)
 {
-	char *why = xasprintf("Not graded: the sandbox (bubblewrap) cannot start on this machine "
-	        "(%s), so all that keeps the hidden tests from student code is that it runs as "
-	        "another user; but this project is open to other users, hidden tests and their "
-	        "compiled objects included. Close it first (chmod o-rwx %s), as Gradescope's "
-	        "setup.sh does, or make bubblewrap work here.", sbx_no_bwrap_why(), root);
-	rows_fail(rows, n, V_ERROR, why);
+	const char *no = sbx_no_bwrap_why();
+	char *why = !no ? NULL : ctx->opt->sandbox_required
+		? xasprintf("Not graded: the sandbox (bubblewrap) cannot start on this machine "
+		  "(%s), and a class's code is never run without it. Without it, the code would "
+		  "run with the filesystem and the network in reach: it could read the hidden tests "
+		  "and any file its user may read, write outside its scratch folder and connect "
+		  "anywhere. Make bubblewrap work here (README, \"Untrusted code\"), or accept that "
+		  "risk with SANDBOX=off-ok (--sandbox off-ok).", no)
+		: hidden_in_reach(ctx)
+		? xasprintf("Not graded: the sandbox (bubblewrap) cannot start on this machine "
+		  "(%s), so all that keeps the hidden tests from student code is that it runs as "
+		  "another user; but this project is open to other users, hidden tests and their "
+		  "compiled objects included. Close it first (chmod o-rwx %s), as Gradescope's "
+		  "setup.sh does, or make bubblewrap work here.", no, ctx->opt->root)
+		: NULL;
+	if (why)
+		rows_fail(rows, n, V_ERROR, why);
 	free(why);
+	return why != NULL;
 }
 
 static void grade_lab(struct lab_ctx *ctx, size_t first)
@@ -256,14 +258,8 @@ static void grade_lab(struct lab_ctx *ctx, size_t first)
 	/* This lab's rows only: every lab was planned before any was graded. */
 	while (first + n < ctx->rs->n && strcmp(rows[n].lab, ctx->lab) == 0)
 		n++;
-	if (ctx->opt->sandbox_required && sbx_no_bwrap_why()) {
-		refuse_unsandboxed(rows, n);
+	if (refused_unsandboxed(ctx, rows, n))
 		return;
-	}
-	if (sbx_no_bwrap_why() && hidden_in_reach(ctx)) {
-		refuse_open_project(rows, n, ctx->opt->root);
-		return;
-	}
 	char *subdir = xasprintf("%s/%s", ctx->opt->submission, ctx->lab);
 	char *why = NULL;
 	json_t *built = NULL; /* the checks that may run after a failed build */

@@ -44,14 +44,7 @@ static const char *grade_fixture(const char *sub, char **output)
 	                      "--progress none >/dev/null",
 	                      grader, root, root, sub, json);
 	ck_assert_int_ne(system(cmd), -1);
-	json_t *res = json_load_file(json, 0, NULL);
-	ck_assert_ptr_nonnull(res);
-	json_t *row = json_array_get(json_object_get(res, "tests"), 0);
-	json_t *extra = json_object_get(row, "extra_data");
-	static char verdict[32];
-	snprintf(verdict, sizeof verdict, "%s", json_string_value(json_object_get(extra, "verdict")));
-	*output = xstrdup(json_string_value(json_object_get(row, "output")));
-	json_decref(res);
+	const char *verdict = first_row(json, output);
 	free(json);
 	free(cmd);
 	return verdict;

@@ -48,14 +48,7 @@ static void remove_root(void)
 static const char *grade_fixture(const char *sub, char **output)
 {
 	char *json = xasprintf("%s/out/%s.json", root, sub);
-	json_t *res = json_load_file(json, 0, NULL);
-	ck_assert_msg(res != NULL, "no results file %s", json);
-	json_t *row = json_array_get(json_object_get(res, "tests"), 0);
-	static char verdict[32];
-	snprintf(verdict, sizeof verdict, "%s", json_string_value(json_object_get(
-	         json_object_get(row, "extra_data"), "verdict")));
-	*output = xstrdup(json_string_value(json_object_get(row, "output")));
-	json_decref(res);
+	const char *verdict = first_row(json, output);
 	free(json);
 	return verdict;
 }

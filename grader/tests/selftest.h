@@ -7,6 +7,7 @@
  *   grade         the same with no options.
  *   row_matches   whether a results row is the row (or check) an id names.
  *   file_text     a whole file as a string.
+ *   first_row     a results file's first row: its verdict and output.
  *   assert_rows   every row an id list names has the given status (NULL: is there).
  *   now_s         a monotonic clock in seconds.
  *   suite_passes  every grader suite's main: run, count, judge.
@@ -35,6 +36,9 @@ int grade(const char *lab, const char *submission, const char *checks, json_t **
 bool row_matches(json_t *t, const char *lab, const char *id);
 /* The whole file as a string (free it), or NULL when it cannot be read. */
 char *file_text(const char *path);
+/* The verdict (a static buffer) of the first row of results file json,
+ * its output into *output (free it); the test fails with no such file. */
+const char *first_row(const char *json, char **output);
 void assert_rows(json_t *results, const char *lab, json_t *ids, const char *status);
 
 /* Runs a suite in fork mode: true when no test failed and at least min_ran

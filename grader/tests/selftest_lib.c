@@ -160,3 +160,16 @@ char *file_text(const char *path)
 		fclose(f);
 	return text;
 }
+
+const char *first_row(const char *json, char **output)
+{
+	json_t *res = json_load_file(json, 0, NULL);
+	ck_assert_msg(res != NULL, "no results file %s", json);
+	json_t *row = json_array_get(json_object_get(res, "tests"), 0);
+	static char verdict[32];
+	snprintf(verdict, sizeof verdict, "%s", json_string_value(json_object_get(
+	         json_object_get(row, "extra_data"), "verdict")));
+	*output = xstrdup(json_string_value(json_object_get(row, "output")));
+	json_decref(res);
+	return verdict;
+}
