@@ -8,14 +8,21 @@
  * file the nearest the top wins and the other is named; two equally near
  * are refused, both named; a lab of two files uploaded with one is graded
  * with the skeleton for the other, and says so; replays name no folder of
- * the machine. */
+ * the machine. And where containers run it, as a user who may not make
+ * user namespaces (so bubblewrap cannot start): no student code runs
+ * unless the instructor packed the zip with SANDBOX=off-ok. */
 #include <check.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "grader.h"
 #include "selftest.h"
@@ -249,6 +256,111 @@ START_TEST(test_gradescope_part_of_a_lab_graded_with_the_skeleton)
 }
 END_TEST
 
+/* Writes text to a file of /proc (a user namespace's maps and limits). */
+static bool write_proc(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	bool ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* Runs cmd with sh as uid (and gid) inside a user namespace that may make
+ * no user namespace of its own: bubblewrap, run by that user, then fails
+ * to start, as in a container with unprivileged user namespaces off. The
+ * namespace maps root and uid alone, so cmd's files keep their owners.
+ * Needs root. Returns sh's exit status, or -1. */
+static int sh_without_userns(uid_t uid, const char *cmd)
+{
+	int ready[2], go[2]; /* the child's namespace is made; its maps are written */
+	if (pipe(ready) < 0 || pipe(go) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		char c;
+		close(ready[0]);
+		close(go[1]);
+		if (unshare(CLONE_NEWUSER) < 0 || write(ready[1], "r", 1) != 1 ||
+		    read(go[0], &c, 1) != 1 ||
+		    !write_proc("/proc/sys/user/max_user_namespaces", "0") ||
+		    setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
+			_exit(126);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(ready[1]);
+	close(go[0]);
+	char c, *map = xasprintf("0 0 1\n%u %u 1\n", (unsigned)uid, (unsigned)uid);
+	char *uid_map = xasprintf("/proc/%d/uid_map", (int)pid);
+	char *gid_map = xasprintf("/proc/%d/gid_map", (int)pid);
+	bool mapped = pid > 0 && read(ready[0], &c, 1) == 1 && write_proc(uid_map, map) &&
+	              write_proc(gid_map, map);
+	if (pid > 0 && (!mapped || write(go[1], "g", 1) != 1))
+		kill(pid, SIGKILL);
+	close(ready[0]);
+	close(go[1]);
+	int status = -1;
+	while (pid > 0 && waitpid(pid, &status, 0) < 0)
+		;
+	free(map); free(uid_map); free(gid_map);
+	return mapped && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The autograder given to another user, run by that user without user
+ * namespaces: with the zip's default SANDBOX=required every row says why
+ * nothing was graded and scores 0; packed with SANDBOX=off-ok, it grades
+ * the reference (full marks), and says what was not isolated. */
+START_TEST(test_gradescope_without_user_namespaces_fails_closed)
+{
+	ck_assert_msg(setup_error == NULL, "%s", setup_error);
+	if (geteuid() != 0) {
+		fprintf(stderr, "gradescope: not root, so no user namespace to take away: skipped\n");
+		return;
+	}
+	const uid_t nobody = 65534;
+	ck_assert_int_eq(sh("rm -rf %1$s/submission %1$s/results && mkdir %1$s/submission && "
+	                    "awk -v view=solution -f grader/skeleton.awk solutions/04-pool-ordering/pool.c > "
+	                    "%1$s/submission/pool.c && chown -R %2$u:%2$u "
+	                    "%1$s && chmod 755 %1$s", ag, (unsigned)nobody), 0);
+	char *run = xasprintf("AUTOGRADER_DIR=%1$s %1$s/run_autograder > %1$s/log 2>&1", ag);
+	ck_assert_int_eq(sh_without_userns(nobody, run), 0);
+	json_t *res = json_load_file(xasprintf("%s/results/results.json", ag), 0, NULL);
+	ck_assert_msg(res, "no results.json: see %s/log", ag);
+	double max, score = rows_all_of(res, "04-pool-ordering", &max);
+	ck_assert_msg(score == 0, "graded without a sandbox: %g of %g", score, max);
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(res, "tests"), i, t) { /* a hidden row says nothing */
+		const char *out = json_string_value(json_object_get(t, "output"));
+		const char *v = json_string_value(json_object_get(json_object_get(t, "extra_data"), "verdict"));
+		ck_assert_str_eq(v, "grader error");
+		ck_assert_msg(row_matches(t, "04-pool-ordering", "hidden") ||
+		              (strstr(out, "Not graded: the sandbox (bubblewrap) cannot start") &&
+		               strstr(out, "SANDBOX=off-ok")), "%s", out);
+	}
+	json_decref(res);
+	/* The instructor accepts the risk when packing: graded, and said. */
+	ck_assert_int_eq(sh("sed -i 's/^SANDBOX=.*/SANDBOX=off-ok/' %s/source/gradescope-settings",
+	                    ag), 0);
+	ck_assert_int_eq(sh_without_userns(nobody, run), 0);
+	res = json_load_file(xasprintf("%s/results/results.json", ag), 0, NULL);
+	ck_assert_msg(res, "no results.json: see %s/log", ag);
+	score = rows_all_of(res, "04-pool-ordering", &max);
+	json_array_foreach(json_object_get(res, "tests"), i, t) {
+		const char *v = json_string_value(json_object_get(json_object_get(t, "extra_data"), "verdict"));
+		ck_assert_msg(strcmp(v, "grader error") != 0, "%s: %s",
+		              json_string_value(json_object_get(t, "name")),
+		              json_string_value(json_object_get(t, "output")));
+	}
+	ck_assert_msg(score == max, "the reference scored %g of %g", score, max);
+	ck_assert_msg(strstr(output_of(res), "NO bubblewrap"), "output:\n%s", output_of(res));
+	ck_assert_int_eq(sh("chown -R 0:0 %s", ag), 0);
+	free(run);
+	json_decref(res);
+}
+END_TEST
+
 static TCase *lab_case(const char *name, void (*setup)(void), const TTest *const *tests)
 {
 	TCase *tc = tcase_create(name);
@@ -266,7 +378,8 @@ int main(void)
 		test_gradescope_zip_holds_the_lab_and_nothing_else,
 		test_gradescope_one_lab_graded_nearest_copy_wins,
 		test_gradescope_equally_near_copies_refused,
-		test_gradescope_upload_without_the_labs_file, NULL }));
+		test_gradescope_upload_without_the_labs_file,
+		test_gradescope_without_user_namespaces_fails_closed, NULL }));
 	suite_add_tcase(s, lab_case("lab02", lab02, (const TTest *const[]){
 		test_gradescope_part_of_a_lab_graded_with_the_skeleton, NULL }));
 	return suite_passes(s, 5) ? EXIT_SUCCESS : EXIT_FAILURE;
