@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <glob.h>
+#include <grp.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -354,9 +355,10 @@ static void assert_messages(const char *file, json_t *res, json_t *expect, json_
 			assert_says(file, res, id, message);
 }
 
-START_TEST(test_selftest_hostile_verdict)
+/* Grades entry e of the corpus and asserts all it expects. */
+static void grade_entry(json_t *e, int index)
 {
-	json_t *e = json_array_get(hostile, chosen[_i]), *res;
+	json_t *res;
 	const char *file = json_string_value(json_object_get(e, "file"));
 	const char *checks = json_string_value(json_object_get(e, "checks"));
 	const char *batch = json_string_value(json_object_get(e, "batch"));
@@ -366,7 +368,7 @@ START_TEST(test_selftest_hostile_verdict)
 	int want_exit = (int)json_integer_value(json_object_get(e, "exit"));
 	ck_assert_msg(file && checks && max_s > 0 && json_object_size(json_object_get(e, "expect")) &&
 	              json_object_get(e, "message") && json_is_integer(json_object_get(e, "exit")),
-	              "hostile entry %d needs file, checks, expect, message, exit, max_seconds", _i);
+	              "hostile entry %d needs file, checks, expect, message, exit, max_seconds", index);
 	/* Orphans of the grade come here, not to init. */
 	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
 	char *src = xasprintf("%s/%s", HOSTILE_DIR, file);
@@ -455,6 +457,98 @@ START_TEST(test_selftest_hostile_verdict)
 	json_decref(res);
 }
 
+START_TEST(test_selftest_hostile_verdict)
+{
+	grade_entry(json_array_get(hostile, chosen[_i]), chosen[_i]);
+}
+END_TEST
+
+/* ---- the corpus with a piece of the sandbox missing ----
+ * An entry's "missing" names pieces a platform may lack, each with what the
+ * entry then expects ({} when nothing changes; else fields that replace the
+ * entry's): the entry is graded again without that piece, as the grader
+ * would grade there. Simulated here:
+ *   bubblewrap  it cannot start (GRADER_NO_BWRAP), so student code runs as
+ *               another uid only, in a copy of the project closed to other
+ *               users (chmod 700), as fail-closed grading demands;
+ *   ptrace      gdb cannot attach (a gdb first on PATH that fails as the
+ *               real one does where ptrace is denied);
+ *   root        the grader runs as a user of no privilege (nobody), in a
+ *               copy of the project that user owns, as a student's own
+ *               make grade does: one uid for grader and code, no cgroup. */
+
+struct piece_run { int entry; const char *piece; };
+static struct piece_run *piece_runs;
+static int npiece_runs;
+static char closed_copy[] = "/var/tmp/hostile-closed.XXXXXX", fake_bin[] = "/tmp/hostile-bin.XXXXXX";
+static char own_copy[] = "/var/tmp/hostile-own.XXXXXX";
+
+static void load_missing(void)
+{
+	piece_runs = calloc(3 * json_array_size(hostile) + 1, sizeof *piece_runs);
+	for (int i = 0; i < nhostile; i++) {
+		const char *piece;
+		json_t *v;
+		json_object_foreach(json_object_get(json_array_get(hostile, chosen[i]), "missing"), piece, v)
+			piece_runs[npiece_runs++] = (struct piece_run){ chosen[i], piece };
+	}
+}
+
+/* The project's parts grading lab 01 needs, and the secrets a hostile
+ * submission looks for, in a folder closed to other users, and in one of
+ * nobody's own; the failing gdb. */
+static bool make_copies(void)
+{
+	if (!mkdtemp(closed_copy) || !mkdtemp(fake_bin) || !mkdtemp(own_copy))
+		return false;
+	char *cmd = xasprintf("set -e; c=%1$s; mkdir -p $c/labs $c/solutions $c/grader/tests $c/build; "
+	                      "cp -r common $c/; cp -r labs/" HOSTILE_LAB " $c/labs/; "
+	                      "cp -r solutions/" HOSTILE_LAB " $c/solutions/; cp grader/*.h "
+	                      "grader/skeleton.awk grader/helgrind.supp $c/grader/; "
+	                      "cp -r " HOSTILE_DIR " $c/grader/tests/; chmod 700 $c; "
+	                      "printf '#!/bin/sh\\necho \"ptrace: Operation not permitted.\"\\nexit 1\\n' "
+	                      "> %2$s/gdb; chmod 755 %2$s %2$s/gdb; cp -a $c/. %3$s/; "
+	                      "[ %4$d = 0 ] || exit 0; chown -R %5$d:%5$d %3$s; chmod 755 %3$s",
+	                      closed_copy, fake_bin, own_copy, (int)geteuid(), NOBODY_UID);
+	bool ok = system(cmd) == 0;
+	free(cmd);
+	return ok;
+}
+
+START_TEST(test_selftest_hostile_without_a_piece)
+{
+	struct piece_run *p = &piece_runs[_i];
+	json_t *e = json_deep_copy(json_array_get(hostile, p->entry));
+	json_object_update(e, json_object_get(json_object_get(e, "missing"), p->piece));
+	fprintf(stderr, "hostile: %s without %s\n", json_string_value(json_object_get(e, "file")),
+	        p->piece);
+	if (geteuid() != 0 && strcmp(p->piece, "ptrace") != 0) {
+		/* Without root, no other uid keeps code from the project, and none to drop to. */
+		fprintf(stderr, "hostile: not root: %s without %s skipped\n",
+		        json_string_value(json_object_get(e, "file")), p->piece);
+	} else if (strcmp(p->piece, "bubblewrap") == 0) {
+		char *bin = realpath(grader_bin, NULL);
+		ck_assert_msg(bin && chdir(closed_copy) == 0, "no closed copy %s", closed_copy);
+		grader_bin = bin; /* this test's own process: Check forked it */
+		setenv("GRADER_NO_BWRAP", "1", 1);
+	} else if (strcmp(p->piece, "ptrace") == 0) {
+		char *path = xasprintf("%s:%s", fake_bin, getenv("PATH"));
+		setenv("PATH", path, 1);
+	} else if (strcmp(p->piece, "root") == 0) {
+		char *bin = realpath(grader_bin, NULL);
+		ck_assert_msg(bin && chdir(own_copy) == 0, "no copy %s", own_copy);
+		grader_bin = bin;
+		ck_assert_msg(setgroups(0, NULL) == 0 && setgid(NOBODY_UID) == 0 &&
+		              setuid(NOBODY_UID) == 0, "cannot become nobody: %s", strerror(errno));
+	} else
+		ck_abort_msg("%s: no way to take away %s", json_string_value(json_object_get(e, "file")),
+		             p->piece);
+	if (geteuid() == 0 || strcmp(p->piece, "ptrace") == 0)
+		grade_entry(e, p->entry);
+	json_decref(e);
+}
+END_TEST
+
 int main(void)
 {
 	if (getenv("GRADER"))
@@ -467,7 +561,19 @@ int main(void)
 	tcase_set_timeout(hostile_tc, 120);
 	tcase_add_loop_test(hostile_tc, test_selftest_hostile_verdict, 0, nhostile);
 	suite_add_tcase(s, hostile_tc);
-	bool passed = suite_passes(s, 1);
+	load_missing();
+	bool copied = npiece_runs == 0 || make_copies();
+	if (copied) {
+		TCase *missing_tc = tcase_create("Missing");
+		tcase_set_timeout(missing_tc, 120);
+		tcase_add_loop_test(missing_tc, test_selftest_hostile_without_a_piece, 0, npiece_runs);
+		suite_add_tcase(s, missing_tc);
+	} else
+		fprintf(stderr, "hostile: cannot make %s\n", closed_copy);
+	bool passed = suite_passes(s, 1) && copied;
+	rm_rf(closed_copy);
+	rm_rf(own_copy);
+	rm_rf(fake_bin);
 	if (nhostile == 0)
 		fprintf(stderr, "hostile: no entries in %s/expect.json%s\n", HOSTILE_DIR,
 		        getenv("HOSTILE") ? " match $HOSTILE" : "");
