@@ -540,17 +540,17 @@ static void grade_scheduled(struct grading *gs, size_t n, int slots)
 	free(b.rows_dir); free(b.sub); free(b.lab); free(b.left);
 }
 
-void grade_all(struct grading *gs, size_t n, int slots, enum progress_mode progress)
+void grade_all(struct grading *gs, size_t n, int slots, int cpus, enum progress_mode progress)
 {
 	size_t labs = 0;
 	for (size_t i = 0; i < n; i++)
 		labs += gs[i].nlabs;
-	lab_slots = slots > 1 ? (size_t)slots : 1; /* a unit check's seeds at once, always */
+	lab_slots = cpus > 1 ? (size_t)cpus : 1; /* a unit check's seeds at once, always */
 	if (slots > 1 && labs > 1) {
 		progress_start_tasks(progress);
 		for (size_t i = 0; i < n; i++)
-			results_note(&gs[i].rs, "graded %zu labs at once on %d CPUs, each timing check "
-			             "alone%s", labs, slots, sbx_worker_uids());
+			results_note(&gs[i].rs, "graded %zu labs at once, up to %d at a time, each timing "
+			             "check alone%s", labs, slots, sbx_worker_uids());
 		grade_scheduled(gs, n, slots);
 		progress_stop();
 		return;
@@ -561,7 +561,7 @@ void grade_all(struct grading *gs, size_t n, int slots, enum progress_mode progr
 		progress_start(progress);
 	for (size_t i = 0; lab_slots > 1 && i < n; i++)
 		results_note(&gs[i].rs, "the checks of a lab ran at once on %d CPUs, each in a copy "
-		             "of the built lab of its own, each timing check alone%s", slots,
+		             "of the built lab of its own, each timing check alone%s", cpus,
 		             sbx_worker_uids());
 	for (size_t k = 0; k < n; k++) {
 		double t0 = clock_s();

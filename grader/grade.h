@@ -10,8 +10,9 @@
  *                  results files before anything runs (a killed grader
  *                  leaves a file in which every row is a grader error).
  *   grade_all      grades every planned lab of gs[0..n); `slots` shared
- *                  turns (sched_slots(); 1 = in this process, one step
- *                  after the other, with a progress line per step).
+ *                  turns, labs at once (1 = in this process, one lab
+ *                  after the other, with a progress line per step); `cpus`
+ *                  for a lab's own checks and seeds at once (1: none).
  *   grading_code   the exit code its results deserve (main.c lists them).
  *   grading_free   everything init and grading made.
  */
@@ -42,7 +43,7 @@ struct grading {
 int grading_init(struct grading *g, const struct options *opt, char **labs, size_t nlabs,
                  char **why);
 void grading_plan(struct grading *g);
-void grade_all(struct grading *gs, size_t n, int slots, enum progress_mode progress);
+void grade_all(struct grading *gs, size_t n, int slots, int cpus, enum progress_mode progress);
 int grading_code(const struct grading *g);
 void grading_free(struct grading *g);
 
