@@ -12,6 +12,7 @@
  * user namespaces (so bubblewrap cannot start): no student code runs
  * unless the instructor packed the zip with SANDBOX=off-ok. */
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <grp.h>
@@ -301,7 +302,7 @@ static int sh_without_userns(uid_t uid, const char *cmd)
 	close(ready[0]);
 	close(go[1]);
 	int status = -1;
-	while (pid > 0 && waitpid(pid, &status, 0) < 0)
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	free(map); free(uid_map); free(gid_map);
 	return mapped && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -325,7 +326,8 @@ START_TEST(test_gradescope_without_user_namespaces_fails_closed)
 	                    "%1$s && chmod 755 %1$s", ag, (unsigned)nobody), 0);
 	char *run = xasprintf("AUTOGRADER_DIR=%1$s %1$s/run_autograder > %1$s/log 2>&1", ag);
 	ck_assert_int_eq(sh_without_userns(nobody, run), 0);
-	json_t *res = json_load_file(xasprintf("%s/results/results.json", ag), 0, NULL);
+	char *results = xasprintf("%s/results/results.json", ag);
+	json_t *res = json_load_file(results, 0, NULL);
 	ck_assert_msg(res, "no results.json: see %s/log", ag);
 	double max, score = rows_all_of(res, "04-pool-ordering", &max);
 	ck_assert_msg(score == 0, "graded without a sandbox: %g of %g", score, max);
@@ -344,7 +346,7 @@ START_TEST(test_gradescope_without_user_namespaces_fails_closed)
 	ck_assert_int_eq(sh("sed -i 's/^SANDBOX=.*/SANDBOX=off-ok/' %s/source/gradescope-settings",
 	                    ag), 0);
 	ck_assert_int_eq(sh_without_userns(nobody, run), 0);
-	res = json_load_file(xasprintf("%s/results/results.json", ag), 0, NULL);
+	res = json_load_file(results, 0, NULL);
 	ck_assert_msg(res, "no results.json: see %s/log", ag);
 	score = rows_all_of(res, "04-pool-ordering", &max);
 	json_array_foreach(json_object_get(res, "tests"), i, t) {
@@ -357,6 +359,7 @@ START_TEST(test_gradescope_without_user_namespaces_fails_closed)
 	ck_assert_msg(strstr(output_of(res), "NO bubblewrap"), "output:\n%s", output_of(res));
 	ck_assert_int_eq(sh("chown -R 0:0 %s", ag), 0);
 	free(run);
+	free(results);
 	json_decref(res);
 }
 END_TEST

@@ -485,7 +485,10 @@ static char own_copy[] = "/var/tmp/hostile-own.XXXXXX";
 
 static void load_missing(void)
 {
-	piece_runs = calloc(3 * json_array_size(hostile) + 1, sizeof *piece_runs);
+	size_t n = 1;
+	for (int i = 0; i < nhostile; i++)
+		n += json_object_size(json_object_get(json_array_get(hostile, chosen[i]), "missing"));
+	piece_runs = calloc(n, sizeof *piece_runs);
 	for (int i = 0; i < nhostile; i++) {
 		const char *piece;
 		json_t *v;
@@ -515,36 +518,42 @@ static bool make_copies(void)
 	return ok;
 }
 
+/* Takes piece away from this test's own process (Check forked it): false
+ * when it cannot be taken here. Without root, no other uid keeps code from
+ * the project, and there is none to drop to: only ptrace can be taken. */
+static bool take_away(const char *piece)
+{
+	if (geteuid() != 0 && strcmp(piece, "ptrace") != 0)
+		return false;
+	if (strcmp(piece, "ptrace") == 0) {
+		setenv("PATH", xasprintf("%s:%s", fake_bin, getenv("PATH")), 1);
+		return true;
+	}
+	const char *copy = strcmp(piece, "bubblewrap") == 0 ? closed_copy : own_copy;
+	char *bin = realpath(grader_bin, NULL);
+	ck_assert_msg(bin && chdir(copy) == 0, "no copy %s", copy);
+	grader_bin = bin;
+	if (strcmp(piece, "bubblewrap") == 0)
+		setenv("GRADER_NO_BWRAP", "1", 1);
+	else if (strcmp(piece, "root") == 0)
+		ck_assert_msg(setgroups(0, NULL) == 0 && setgid(NOBODY_UID) == 0 &&
+		              setuid(NOBODY_UID) == 0, "cannot become nobody: %s", strerror(errno));
+	else
+		ck_abort_msg("no way to take away %s", piece);
+	return true;
+}
+
 START_TEST(test_selftest_hostile_without_a_piece)
 {
 	struct piece_run *p = &piece_runs[_i];
 	json_t *e = json_deep_copy(json_array_get(hostile, p->entry));
+	const char *file = json_string_value(json_object_get(e, "file"));
 	json_object_update(e, json_object_get(json_object_get(e, "missing"), p->piece));
-	fprintf(stderr, "hostile: %s without %s\n", json_string_value(json_object_get(e, "file")),
-	        p->piece);
-	if (geteuid() != 0 && strcmp(p->piece, "ptrace") != 0) {
-		/* Without root, no other uid keeps code from the project, and none to drop to. */
-		fprintf(stderr, "hostile: not root: %s without %s skipped\n",
-		        json_string_value(json_object_get(e, "file")), p->piece);
-	} else if (strcmp(p->piece, "bubblewrap") == 0) {
-		char *bin = realpath(grader_bin, NULL);
-		ck_assert_msg(bin && chdir(closed_copy) == 0, "no closed copy %s", closed_copy);
-		grader_bin = bin; /* this test's own process: Check forked it */
-		setenv("GRADER_NO_BWRAP", "1", 1);
-	} else if (strcmp(p->piece, "ptrace") == 0) {
-		char *path = xasprintf("%s:%s", fake_bin, getenv("PATH"));
-		setenv("PATH", path, 1);
-	} else if (strcmp(p->piece, "root") == 0) {
-		char *bin = realpath(grader_bin, NULL);
-		ck_assert_msg(bin && chdir(own_copy) == 0, "no copy %s", own_copy);
-		grader_bin = bin;
-		ck_assert_msg(setgroups(0, NULL) == 0 && setgid(NOBODY_UID) == 0 &&
-		              setuid(NOBODY_UID) == 0, "cannot become nobody: %s", strerror(errno));
-	} else
-		ck_abort_msg("%s: no way to take away %s", json_string_value(json_object_get(e, "file")),
-		             p->piece);
-	if (geteuid() == 0 || strcmp(p->piece, "ptrace") == 0)
+	if (take_away(p->piece)) {
+		fprintf(stderr, "hostile: %s without %s\n", file, p->piece);
 		grade_entry(e, p->entry);
+	} else
+		fprintf(stderr, "hostile: not root: %s without %s skipped\n", file, p->piece);
 	json_decref(e);
 }
 END_TEST

@@ -30,45 +30,42 @@ count() {
 	failed=$((failed + nbad))
 }
 
-together=
-n=0
+# The two lists, and a log file for each suite named.
+alone= together= list=alone
 for suite in "$@"; do
-	n=$((n + 1))
 	if [ "$suite" = --together ]; then
-		together=yes
-		continue
+		list=together
+	elif [ $list = alone ]; then
+		alone="$alone $suite"
+	else
+		together="$together $suite"
 	fi
-	if [ -z "$together" ]; then # its output as it comes
-		echo "== $suite"
-		start=$(date +%s)
-		CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-30} "$suite" > "$logs/$n" 2>&1 &
-		tail -q -f --pid=$! "$logs/$n" 2>/dev/null
-		wait
-		echo "-- $suite: $(( $(date +%s) - start )) s" | tee -a "$logs/$n"
-		count "$suite" "$logs/$n"
-	fi
+done
+log() { echo "$logs/$(echo "$1" | tr / _)"; }
+
+for suite in $alone; do # its output as it comes
+	echo "== $suite"
+	start=$(date +%s)
+	CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-30} "$suite" > "$(log "$suite")" 2>&1 &
+	tail -q -f --pid=$! "$(log "$suite")" 2>/dev/null
+	wait
+	echo "-- $suite: $(( $(date +%s) - start )) s" | tee -a "$(log "$suite")"
+	count "$suite" "$(log "$suite")"
 done
 
 # The rest, a CPU's worth at a time (xargs -P); their logs in the order named.
-together= n=0
-for suite in "$@"; do
-	n=$((n + 1))
-	[ "$suite" = --together ] && together=yes && continue
-	[ -n "$together" ] && echo "$suite $logs/$n"
+for suite in $together; do
+	echo "$suite $(log "$suite")"
 done | xargs -r -n 2 -P "$(nproc 2>/dev/null || echo 2)" sh -c "$(cat <<'RUN'
 start=$(date +%s)
 CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-30} "$0" > "$1" 2>&1
 echo "-- $0: $(( $(date +%s) - start )) s" >> "$1"
 RUN
 )"
-together= n=0
-for suite in "$@"; do
-	n=$((n + 1))
-	[ "$suite" = --together ] && together=yes && continue
-	[ -z "$together" ] && continue
+for suite in $together; do
 	echo "== $suite (beside others)"
-	cat "$logs/$n"
-	count "$suite" "$logs/$n"
+	cat "$(log "$suite")"
+	count "$suite" "$(log "$suite")"
 done
 echo "make test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
