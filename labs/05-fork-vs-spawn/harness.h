@@ -50,6 +50,10 @@ int harness_capture_stderr(int (*fn)(void *arg), void *arg, char *buf, size_t n)
 int64_t task_input(int i, int cost);
 /* The harness's sequential answer, and the speedup baseline. */
 void task_run_sequential(const int64_t *inputs, int64_t *results, int count);
+/* What task_compute(input) returns, in microseconds rather than its
+ * milliseconds: the tests' expected results (a crash or fail input is
+ * not a result). */
+int64_t task_expected(int64_t input);
 /* The benchmarks' words, the same for bench_procs, bench_seq, bench_ctl:
  *   PROGRAM fork|spawn NPROCS COUNT MS
  * task_bench_args parses them (or prints the usage and exits) and fills
