@@ -1,7 +1,7 @@
 # Concurrency labs in C, and the autograder that grades them.
 #
 #   make grade [LAB=NN] [SUBMISSION=DIR] [JSON=F] [JUNIT=F] [TAP=F] [TRACE=F] [CHECK=name]
-#              [SEED=n] [RAW=1] [VERBOSE=1] [PROGRESS=auto|lines|none] [AUTOLAB=1]
+#              [SEED=n] [SCHEDULE=s] [RAW=1] [VERBOSE=1] [PROGRESS=auto|lines|none] [AUTOLAB=1]
 #              [SANDBOX=required|off-ok]   (without bubblewrap: refuse, or run anyway;
 #                                   default off-ok here, required for grade-batch)
 #              [REPLAY_AS=DIR]      (replay lines say SUBMISSION=DIR; labs: no SUBMISSION=)
@@ -49,6 +49,10 @@ CHECK_LIBS = $(shell pkg-config --libs check)
 COMMON_SRC := $(wildcard common/*.c)
 GRADER_SRC := $(filter-out grader/main.c,$(wildcard grader/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+# The grader links only common/'s reporting, checked calls and clock: never
+# the scheduler, which a SCHEDULE in its environment would turn on.
+GRADER_COMMON := $(addprefix $(BUILD)/common/,report.o sys.o clock.o)
+include common/schedule.mk
 GRADER_OBJ := $(GRADER_SRC:%.c=$(BUILD)/%.o)
 UNIT_TESTS := $(patsubst %.c,$(BUILD)/%,$(wildcard common/tests/check_*.c grader/tests/check_*.c))
 TEST_LIB   := $(BUILD)/grader/tests/selftest_lib.o
@@ -66,7 +70,8 @@ GRADE_FLAGS = $(if $(LAB),--lab '$(LAB)') $(if $(SUBMISSION),--submission '$(SUB
               $(if $(SANDBOX),--sandbox '$(SANDBOX)') \
               $(if $(INCONCLUSIVE),--inconclusive '$(INCONCLUSIVE)') \
               $(if $(CHECK),--check '$(CHECK)') \
-              $(if $(SEED),--seed '$(SEED)') $(if $(RAW),--raw) $(if $(AUTOLAB),--autolab) \
+              $(if $(SEED),--seed '$(SEED)') $(if $(SCHEDULE),--schedule '$(SCHEDULE)') \
+              $(if $(RAW),--raw) $(if $(AUTOLAB),--autolab) \
               $(if $(VERBOSE),--verbose) $(if $(PROGRESS),--progress '$(PROGRESS)') \
               $(if $(JOBS),--jobs '$(JOBS)') $(if $(REPLAY_AS),--replay-as '$(REPLAY_AS)')
 
@@ -152,15 +157,15 @@ $(BUILD)/%.o: %.c $(wildcard common/*.h grader/*.h grader/tests/*.h) | deps
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(GRADER): $(BUILD)/grader/main.o $(GRADER_OBJ) $(COMMON_OBJ)
+$(GRADER): $(BUILD)/grader/main.o $(GRADER_OBJ) $(GRADER_COMMON)
 	$(say_build)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/common/tests/check_%: $(BUILD)/common/tests/check_%.o $(COMMON_OBJ)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(SCHEDULE_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 $(BUILD)/grader/tests/check_%: $(BUILD)/grader/tests/check_%.o $(TEST_LIB) $(GRADER_OBJ) $(COMMON_OBJ) | $(GRADER)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(SCHEDULE_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 # ---- skeletons: labs/ is generated from solutions/, never edited by hand ----
 # grader/skeletons.sh: make skeletons replaces only files that are still the

@@ -1,6 +1,8 @@
 /* chaos.c - seeded delays at race windows: CHAOS_SEED=N makes every
  * chaos_point() yield or sleep by a per-thread generator, so one seed replays
- * the same pressure. Unset or 0, a chaos point costs one load and one branch. */
+ * the same pressure. Unset or 0, a chaos point costs one load and one branch.
+ * Under a controlled schedule (SCHEDULE set) a chaos point is a switch
+ * point instead, and the wake-up faults are the scheduler's to choose. */
 #include "common.h"
 #include "chaos.h"
 
@@ -11,7 +13,7 @@
 
 #define CHAOS_MAX_USEC 200
 
-enum chaos_mode { MODE_OFF, MODE_ON, MODE_UNREAD };
+enum chaos_mode { MODE_OFF, MODE_ON, MODE_UNREAD, MODE_SCHEDULE };
 
 /* Written once under pthread_once, read everywhere: seq_cst atomics only. */
 static int mode = MODE_UNREAD;
@@ -35,8 +37,11 @@ static void read_seed(void)
 		if (errno != 0 || *end != '\0' || v > 0xffffffffUL)
 			app_error("CHAOS_SEED: not an unsigned 32-bit number");
 	}
+	if (schedule_on())
+		v = 0;
 	__atomic_store_n(&seed, (unsigned)v, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&mode, v != 0 ? MODE_ON : MODE_OFF, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&mode, schedule_on() ? MODE_SCHEDULE : v != 0 ? MODE_ON : MODE_OFF,
+			 __ATOMIC_SEQ_CST);
 }
 
 void chaos_init(void)
@@ -137,17 +142,24 @@ void chaos_point(void)
 
 	if (m == MODE_OFF) /* the only branch taken when chaos is off */
 		return;
-	if (m == MODE_UNREAD)
+	if (m == MODE_UNREAD) {
 		chaos_init();
-	chaos_act(chaos_next());
+		m = __atomic_load_n(&mode, __ATOMIC_SEQ_CST);
+	}
+	if (m == MODE_SCHEDULE)
+		schedule_yield();
+	else
+		chaos_act(chaos_next());
 }
 
 /* A window that must open every time under chaos, not one time in two: a
  * yield first, so that another thread of this CPU runs, then a chaos point. */
 void chaos_window(void)
 {
-	if (chaos_seed() == 0)
+	if (chaos_seed() == 0) {
+		schedule_yield();	/* nothing unless scheduled */
 		return;
+	}
 	sched_yield();
 	chaos_point();
 }

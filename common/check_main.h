@@ -11,6 +11,7 @@
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common.h"
 
@@ -34,28 +35,78 @@ static inline void failure_set(struct failure *f, const char *what)
 	Pthread_mutex_unlock(&f->lock);
 }
 
+/* A deadlock found under a controlled schedule (common/schedule.c) fails
+ * the running test with the scheduler's words. */
+static inline void check_schedule_fail(const char *msg)
+{
+	ck_abort_msg("%s", msg);
+}
+
+/* Whether CHECK_TESTS (test names, comma-separated) names the test; unset
+ * or empty names every test. */
+static inline bool check_selected(const char *test)
+{
+	const char *list = getenv("CHECK_TESTS");
+	size_t n = strlen(test);
+
+	if (list == NULL || *list == '\0')
+		return true;
+	for (const char *p = list; (p = strstr(p, test)) != NULL; p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
+			return true;
+	return false;
+}
+
 /* One suite, one test case: the tests (a NULL-terminated list, run in
- * that order), each with setup run first in its own process. */
+ * that order, or those CHECK_TESTS names), each with setup run first in
+ * its own process. */
 static inline Suite *check_suite(const char *name, void (*setup)(void),
 				 const TTest *const *tests)
 {
 	Suite *s = suite_create(name);
 	TCase *tc = tcase_create("Core");
 
+	schedule_set_fail(check_schedule_fail);
 	tcase_add_checked_fixture(tc, setup, NULL);
 	for (; *tests != NULL; tests++)
-		tcase_add_test(tc, *tests);
+		if (check_selected((*tests)->name))
+			tcase_add_test(tc, *tests);
 	suite_add_tcase(s, tc);
 	return s;
 }
 
+/* Which schedule the log's run was under, for the grader: the log's name
+ * with .schedule after it. */
+static inline void check_note_schedule(const char *name)
+{
+	const char *log = getenv("CK_XML_LOG_FILE_NAME");
+	char path[4096];
+	FILE *f;
+
+	if (name == NULL || log == NULL || *log == '\0')
+		return;
+	snprintf(path, sizeof(path), "%s.schedule", log);
+	if ((f = fopen(path, "w")) != NULL) {
+		fprintf(f, "%s\n", name);
+		fclose(f);
+	}
+}
+
+/* Under a range of schedules (SCHEDULE=pct:3:1-20) the tests run under
+ * each in turn, up to the first under which a test failed: the log then
+ * holds that schedule's run. */
 static inline int check_main(Suite *s)
 {
 	SRunner *sr = srunner_create(s);
-	int failed;
+	int failed = 0, n = schedule_count();
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
+	for (int k = 0; k < n && failed == 0; k++) {
+		const char *name = schedule_select(k);
+
+		srunner_run_all(sr, CK_NORMAL);
+		failed = srunner_ntests_failed(sr);
+		check_note_schedule(name);
+	}
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -31,6 +31,9 @@
 void unix_error(const char *msg) __attribute__((noreturn));
 void posix_error(int code, const char *msg) __attribute__((noreturn));
 void app_error(const char *msg) __attribute__((noreturn));
+/* Called, when set, before a reported error ends the process (the
+ * scheduler prints its last steps there). */
+extern void (*report_before_exit)(void);
 /* A program's integer argument in [min, max]; else prints usage, exits. */
 int arg_int(const char *s, int min, int max, const char *usage);
 
@@ -93,6 +96,26 @@ uint64_t work_spin(uint64_t units);
 void chaos_init(void);
 unsigned chaos_seed(void);
 void chaos_point(void);
+
+/* ---- controlled schedules (schedule.c) ----
+ * With SCHEDULE=random:SEED or SCHEDULE=pct:DEPTH:SEED the program's
+ * threads run one at a time, switched at every synchronisation call (the
+ * pthread calls, whether through the wrappers above or not, sched_yield,
+ * sleeps, and chaos points) by a strategy drawn from the seed: the same
+ * SCHEDULE replays the same interleaving. Sleeps and CLOCK_MONOTONIC are
+ * virtual. A deadlock is reported when it happens, with the cycle of
+ * locks; a failing test prints its last steps. Without SCHEDULE, nothing.
+ * schedule_set_fail: how a deadlock fails the running test (check_main.h
+ * gives Check's). */
+bool schedule_on(void);
+void schedule_yield(void);
+/* A SEED of FIRST-LAST is that many schedules: schedule_count() of them
+ * (1 without SCHEDULE); schedule_select(k) makes the k-th (from 0) the one
+ * the next forked test runs, and returns its name ("pct:3:7"; NULL
+ * without SCHEDULE). */
+int schedule_count(void);
+const char *schedule_select(int k);
+void schedule_set_fail(void (*fail)(const char *msg));
 
 /* ---- trace recorder ----
  * work_sleep_ms and work_spin report themselves here: how many work items

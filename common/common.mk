@@ -36,12 +36,15 @@ CC      ?= cc
 # once"). Only the debug strings change, never the code.
 DEBUG_MAP := $(if $(DEBUG_ROOT),-fdebug-prefix-map=$(realpath $(ROOT))=$(DEBUG_ROOT))
 CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -pthread -g -O2 -I$(COMMON_DIR) -I. $(DEBUG_MAP) $(EXTRA_CFLAGS)
-LDFLAGS := -pthread $(EXTRA_LDFLAGS)
+# Every program can run under a controlled schedule (schedule.mk).
+include $(COMMON_DIR)/schedule.mk
+LDFLAGS := -pthread $(SCHEDULE_LDFLAGS) $(EXTRA_LDFLAGS)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
 LDLIBS  := -lm
 
-COMMON_SRC := $(COMMON_DIR)/errors.c $(COMMON_DIR)/clock.c $(COMMON_DIR)/work.c \
-              $(COMMON_DIR)/chaos.c $(COMMON_DIR)/trace.c $(COMMON_DIR)/run.c
+COMMON_SRC := $(COMMON_DIR)/report.c $(COMMON_DIR)/sync.c $(COMMON_DIR)/sys.c \
+              $(COMMON_DIR)/schedule.c $(COMMON_DIR)/schedule_report.c $(COMMON_DIR)/clock.c \
+              $(COMMON_DIR)/work.c $(COMMON_DIR)/chaos.c $(COMMON_DIR)/trace.c $(COMMON_DIR)/run.c
 # A coverage build also flushes its counts at _exit (common/coverage/); the
 # memory check's build looks for leaks in the tests' own processes only
 # (common/asan/).

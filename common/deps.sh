@@ -24,6 +24,7 @@ libjansson-dev     grade        JSON: reads lab specs, writes Gradescope results
 libxml2-dev        grade        XML: reads Check and Helgrind logs, writes JUnit
 valgrind           grade        Helgrind, the race detector
 gdb                grade        backtraces of a hung test before it is killed
+binutils           grade        addr2line: the lines of a controlled schedule's steps
 bubblewrap         grade        the sandbox for student code
 jq                 grade        reads results files (CI threshold, Gradescope, Autolab, bench targets)
 gcovr              all          coverage reports from gcov

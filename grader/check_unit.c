@@ -11,7 +11,7 @@
 #include "checks.h"
 #include "lab_jobs.h"
 
-/* What one seed's log says about one test. */
+/* What one run's log says about one test. */
 struct outcome {
 	bool seen;
 	bool passed;
@@ -246,24 +246,38 @@ static char *never_ran(const struct sbx_result *r, const struct result *rows, si
 	               "test, because an earlier check of this lab hung (its deadline was cut).");
 }
 
-/* A hang gets the spec's words for hangs (hint_hang), not the assertion's. */
+/* A hang gets the spec's words for hangs (hint_hang), not the assertion's.
+ * The run (NULL: none) says what replays it: its seed or its schedule. */
 static void fail_row(struct lab_ctx *ctx, struct result *row, json_t *check,
-                     json_t *test, long seed, const char *what, bool hang)
+                     json_t *test, const struct unit_run *u, const char *what, bool hang)
 {
 	const char *hint = lab_hint(ctx, check, test, hang);
 	int len = (int)strlen(what);
 	while (len > 0 && what[len - 1] == '\n')
 		len--;
 	char *text = xasprintf("%.*s%s%s", len, what, hint ? "\nHint: " : "", hint ? hint : "");
-	if (seed >= 0)
-		strappend(&text, "\n(CHAOS_SEED=%ld)", seed);
+	char *var = !u ? NULL : u->ran[0] ? xasprintf("SCHEDULE=%s", u->ran)
+	            : u->seed >= 0 ? xasprintf("SEED=%ld", u->seed) : NULL;
+	if (u && u->ran[0])
+		strappend(&text, "\n(SCHEDULE=%s)", u->ran);
+	else if (u && u->seed >= 0)
+		strappend(&text, "\n(CHAOS_SEED=%ld)", u->seed);
 	row_set(row, V_FAIL, text);
 	free(row->replay);
-	row->replay = lab_replay(ctx, spec_str(check, "name", "unit"), seed);
+	row->replay = lab_replay_with(ctx, spec_str(check, "name", "unit"), var);
+	free(var);
 }
 
-/* What one run of the suite came to. */
-enum seed_end { SEED_DONE, SEED_HUNG, SEED_FAULT, SEED_MISMATCH };
+/* Whether the run ran this row's test: CHECK_TESTS names it, or is unset. */
+static bool in_run(const struct unit_run *u, const struct result *row)
+{
+	const char *test = strchr(row->id, '/') + 1, *p = u->tests;
+	size_t n = strlen(test);
+	for (; p && (p = strstr(p, test)) != NULL; p += n)
+		if ((p == u->tests || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
+			return true;
+	return u->tests == NULL;
+}
 
 /* The log passed every test, but the program then failed: Check's own exit
  * code disagrees, so something ran after the tests (a destructor, atexit). */
@@ -289,9 +303,10 @@ static void say_limit(char **message, json_t *check)
 	*message = said;
 }
 
-/* Fails the rows this seed's log fails; a row passes only while no seed failed it. */
-static void judge_seed(struct lab_ctx *ctx, json_t *check, long seed, struct result *rows,
-                       size_t n, struct outcome *out, const struct sbx_result *r, bool cut)
+/* Fails the rows this run's log fails; a row passes only while no run failed it. */
+static void judge_seed(struct lab_ctx *ctx, json_t *check, const struct unit_run *u,
+                       struct result *rows, size_t n, struct outcome *out,
+                       const struct sbx_result *r, bool cut)
 {
 	json_t *tests = json_object_get(check, "tests");
 	char *missing = missing_reason(r);
@@ -300,14 +315,14 @@ static void judge_seed(struct lab_ctx *ctx, json_t *check, long seed, struct res
 		"tests and broke, or tried to end the run early.", r->exit_code, r->term_signal) : NULL;
 	for (size_t i = 0; i < n; i++) {
 		json_t *test = json_object_get(tests, strchr(rows[i].id, '/') + 1);
-		if (rows[i].verdict == V_FAIL)
-			continue; /* an earlier seed already failed it */
+		if (rows[i].verdict == V_FAIL || !in_run(u, &rows[i]))
+			continue; /* an earlier seed already failed it, or this run did not run it */
 		char *not_run = out[i].seen ? NULL : never_ran(r, rows, n, i, cut);
 		if (not_run) { /* not a hang of its own: neither its hint nor the hang's */
-			fail_row(ctx, &rows[i], check, NULL, seed, not_run, false);
+			fail_row(ctx, &rows[i], check, NULL, u, not_run, false);
 			free(not_run);
 		} else if (!out[i].seen) {
-			fail_row(ctx, &rows[i], check, test, seed, missing, r->timed_out);
+			fail_row(ctx, &rows[i], check, test, u, missing, r->timed_out);
 		} else if (!out[i].passed) {
 			if (out[i].timeout > 0)
 				say_limit(&out[i].message, check);
@@ -317,11 +332,13 @@ static void judge_seed(struct lab_ctx *ctx, json_t *check, long seed, struct res
 				strappend(&out[i].message, "%s", tail);
 				free(tail);
 			}
-			fail_row(ctx, &rows[i], check, test, seed, out[i].message, hung);
+			fail_row(ctx, &rows[i], check, test, u, out[i].message, hung);
 		} else if (late) {
-			fail_row(ctx, &rows[i], check, test, seed, late, false);
+			fail_row(ctx, &rows[i], check, test, u, late, false);
 		} else {
-			row_set(&rows[i], V_PASS, xasprintf("passed under every seed up to %ld", seed));
+			row_set(&rows[i], V_PASS, u->schedule ? xasprintf("passed under every seed and "
+			        "the schedules %s", u->schedule) : xasprintf("passed under every seed up "
+			        "to %ld", u->seed));
 		}
 	}
 	free(missing);
@@ -339,16 +356,34 @@ static bool any_timeout(const struct outcome *out, size_t n, const struct sbx_re
 	return r->timed_out;
 }
 
-/* Runs the suite under one seed and judges the rows by its log. */
-static enum seed_end run_seed(struct lab_ctx *ctx, json_t *check, long seed,
-                              struct result *rows, size_t n)
+/* The schedule a run's log is of (the program wrote it beside the log). */
+static void read_ran(const char *log, struct unit_run *u)
 {
-	char *log = xasprintf("%s/unit.%ld.xml", ctx->scratch, seed);
+	char *path = xasprintf("%s.schedule", log);
+	FILE *f = fopen(path, "re");
+	u->ran[0] = '\0';
+	if (f && fgets(u->ran, sizeof(u->ran), f))
+		u->ran[strcspn(u->ran, "\n")] = '\0';
+	if (f)
+		fclose(f);
+	free(path);
+}
+
+/* Runs the suite as u says and judges the rows it ran by its log. */
+enum seed_end unit_run_suite(struct lab_ctx *ctx, json_t *check, struct unit_run *u,
+                             struct result *rows, size_t n)
+{
+	static unsigned runs;
+	char *log = xasprintf("%s/unit.%ld.%u.xml", ctx->scratch, u->seed,
+	                      __atomic_add_fetch(&runs, 1, __ATOMIC_SEQ_CST));
 	char *env[] = {
-		xasprintf("CHAOS_SEED=%ld", seed), xstrdup("CK_FORK=yes"),
+		u->schedule ? xasprintf("SCHEDULE=%s", u->schedule) : xasprintf("CHAOS_SEED=%ld",
+		                                                                 u->seed),
+		xstrdup("CK_FORK=yes"),
 		xasprintf("CK_DEFAULT_TIMEOUT=%g", spec_secs(check, "test_timeout_s", 5)),
 		xstrdup("CK_TIMEOUT_MULTIPLIER=1"), xasprintf("CK_XML_LOG_FILE_NAME=%s", log),
-		xstrdup("CK_VERBOSITY=silent"), NULL };
+		xstrdup("CK_VERBOSITY=silent"), u->tests ? xasprintf("CHECK_TESTS=%s", u->tests) : NULL,
+		NULL };
 	char *prog = lab_program(ctx, spec_str(check, "program", ""));
 	char *argv[] = { prog, NULL };
 	struct sbx_result r;
@@ -360,12 +395,16 @@ static enum seed_end run_seed(struct lab_ctx *ctx, json_t *check, long seed,
 	bool cut = ctx->hung; /* lab_run cuts the deadline */
 	int rc = lab_run(ctx, argv, env, spec_secs(check, "timeout_s", 60), &r);
 	ctx->stuck_s = 0;
+	if (u->schedule)
+		read_ran(log, u);
 	if (rc == 0 && read_log(log, spec_str(check, "name", "unit"), rows, n, out) > 0) {
 		end = SEED_MISMATCH;
 	} else if (rc == 0) {
-		judge_seed(ctx, check, seed, rows, n, out, &r, cut);
+		judge_seed(ctx, check, u, rows, n, out, &r, cut);
 		end = any_timeout(out, n, &r) ? SEED_HUNG : SEED_DONE;
 	}
+	if (u->output_to)
+		*u->output_to = xstrdup(r.output ? r.output : "");
 	for (size_t i = 0; i < n; i++)
 		free(out[i].message);
 	for (char **e = env; *e; e++)
@@ -373,6 +412,13 @@ static enum seed_end run_seed(struct lab_ctx *ctx, json_t *check, long seed,
 	free(out); free(log); free(prog);
 	sbx_result_free(&r);
 	return end;
+}
+
+static enum seed_end run_seed(struct lab_ctx *ctx, json_t *check, long seed,
+                              struct result *rows, size_t n)
+{
+	struct unit_run u = { .seed = seed };
+	return unit_run_suite(ctx, check, &u, rows, n);
 }
 
 /* Rows still passing when a hang cut the seeds short say how far they got. */
@@ -411,7 +457,7 @@ static bool hangs_without_tests(struct lab_ctx *ctx, json_t *check, struct resul
 		json_t *tests = json_object_get(check, "tests");
 		for (size_t i = 0; i < n; i++)
 			fail_row(ctx, &rows[i], check, json_object_get(tests, strchr(rows[i].id, '/') + 1),
-			         -1, what, true);
+			         NULL, what, true);
 		free(what);
 	}
 	free(prog);
@@ -488,7 +534,17 @@ static void seed_back(struct lab_ctx *ctx, size_t i, struct result *got, int end
 	                      i + 2 == json_array_size(S->seeds), S->rows, S->n);
 }
 
+static void run_seeds(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t n);
+
 void check_unit(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t n)
+{
+	if (unit_schedule_replay(ctx, check, rows, n))
+		return;
+	run_seeds(ctx, check, rows, n);
+	unit_schedules(ctx, check, rows, n);
+}
+
+static void run_seeds(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t n)
 {
 	json_t *seeds = json_object_get(check, "seeds");
 	json_t *one = NULL;

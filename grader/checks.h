@@ -30,6 +30,25 @@ check_fn *check_kind(const char *kind);
  * once: a timing kind (speedup), or "alone": true in its spec. */
 bool check_alone(json_t *check);
 check_fn check_unit, check_races, check_speedup;
+
+/* One run of a unit check's suite (check_unit.c): under a chaos seed, or
+ * under controlled schedules (check_schedules.c) of some of its tests. */
+struct unit_run {
+	long seed;             /* CHAOS_SEED; under a schedule, -1 */
+	const char *schedule;  /* SCHEDULE: one, or a range FIRST-LAST; NULL: a seed */
+	const char *tests;     /* CHECK_TESTS (comma-separated); NULL: every test */
+	char **output_to;      /* if set, gets what the program printed */
+	char ran[64];          /* out: the schedule its log is of ("pct:3:7") */
+};
+enum seed_end { SEED_DONE, SEED_HUNG, SEED_FAULT, SEED_MISMATCH };
+/* Runs the suite as u says, judges the rows it ran by its log (a row
+ * keeps an earlier run's failure) and says how the run ended. */
+enum seed_end unit_run_suite(struct lab_ctx *ctx, json_t *check, struct unit_run *u,
+                             struct result *rows, size_t n);
+/* check_schedules.c: after the seeds, the spec's "schedules"; or, with
+ * SCHEDULE= given, that one schedule instead of the seeds (true then). */
+void unit_schedules(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t n);
+bool unit_schedule_replay(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t n);
 check_fn check_memory;
 
 int lab_plan(struct lab_ctx *ctx);
@@ -121,6 +140,8 @@ char *lab_unscratch(struct lab_ctx *ctx, const char *text);
 char *lab_program(struct lab_ctx *ctx, const char *name);
 /* The command that replays this check (NULL: the whole lab); seed < 0 for none. */
 char *lab_replay(struct lab_ctx *ctx, const char *check, long seed);
+/* The same with var ("SEED=3", "SCHEDULE=pct:3:7", NULL: none) said. */
+char *lab_replay_with(struct lab_ctx *ctx, const char *check, const char *var);
 /* Where Valgrind is missing, the races check runs ThreadSanitizer instead. */
 bool valgrind_available(void);
 void races_tsan(struct lab_ctx *ctx, json_t *check, struct result *row);

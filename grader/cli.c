@@ -136,6 +136,23 @@ int cli_seed(const char *arg, long *seed, char **why)
 	return 0;
 }
 
+/* ---- SCHEDULE= ---- */
+
+int cli_schedule(const char *arg, char **why)
+{
+	unsigned long long seed;
+	int depth, used = 0;
+	*why = NULL;
+	if ((sscanf(arg, "random:%llu%n", &seed, &used) == 1 && !arg[used] && arg[7] != '-' &&
+	     arg[7] != '+') ||
+	    (sscanf(arg, "pct:%d:%llu%n", &depth, &seed, &used) == 2 && !arg[used] &&
+	     depth >= 1 && depth <= 8 && !strchr(arg, '-') && !strchr(arg, '+')))
+		return 0;
+	*why = xasprintf("SCHEDULE=%s: a schedule is random:SEED or pct:DEPTH:SEED (DEPTH 1 to "
+	                 "8), as a failing check prints it (SCHEDULE=pct:3:7).", arg);
+	return -1;
+}
+
 /* ---- CHECK= ---- */
 
 /* The check of spec that a name means: the check itself, a row id

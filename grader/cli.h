@@ -22,6 +22,8 @@
 char **cli_labs(const char *root, const char *want, size_t *n, char **why);
 void cli_labs_free(char **labs);
 int cli_seed(const char *arg, long *seed, char **why);
+/* SCHEDULE=: one controlled schedule to replay; 0, or -1 with *why. */
+int cli_schedule(const char *arg, char **why);
 /* specs[i] is labs[i]'s parsed lab.json (NULL when it did not parse). On
  * success *resolved is the comma list of check names to run (NULL when they
  * are all of every lab's checks: the full grade) and *said, when not NULL,

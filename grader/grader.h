@@ -83,6 +83,7 @@ struct options {
 	const char *replay_as;   /* --replay-as: the name replays give the submission instead */
 	const char *only_check;  /* grade just this check (replay), or NULL */
 	long seed;               /* CHAOS_SEED override, or -1 */
+	const char *schedule;    /* SCHEDULE to replay (unit checks), or NULL */
 	bool raw;                /* attach raw tool reports to the text output */
 	bool verbose;
 	bool sandbox_required;   /* student code never runs without bubblewrap (--sandbox) */

@@ -558,16 +558,24 @@ char *lab_program(struct lab_ctx *ctx, const char *name)
 	return xasprintf("%s/%s", ctx->outdir, name);
 }
 
-char *lab_replay(struct lab_ctx *ctx, const char *check, long seed)
+char *lab_replay_with(struct lab_ctx *ctx, const char *check, const char *var)
 {
 	const char *sub = ctx->opt->submission_arg;
 	char *cmd = xasprintf("make grade LAB=%s", ctx->lab);
 	if (check)
 		strappend(&cmd, " CHECK=%s", check);
-	if (seed >= 0)
-		strappend(&cmd, " SEED=%ld", seed);
+	if (var)
+		strappend(&cmd, " %s", var);
 	if (sub)
 		strappend(&cmd, " SUBMISSION=%s", sub);
+	return cmd;
+}
+
+char *lab_replay(struct lab_ctx *ctx, const char *check, long seed)
+{
+	char *var = seed >= 0 ? xasprintf("SEED=%ld", seed) : NULL;
+	char *cmd = lab_replay_with(ctx, check, var);
+	free(var);
 	return cmd;
 }
 

@@ -35,7 +35,7 @@ static void usage(void)
 {
 	fputs("usage: grader --root DIR [--lab NN[,NN...]] [--submission DIR] [--replay-as DIR]\n"
 	      "              [--check NAME]\n"
-	      "              [--seed N] [--json F] [--junit F] [--tap F] [--trace F] [--autolab]\n"
+	      "              [--seed N] [--schedule S] [--json F] [--junit F] [--tap F] [--trace F] [--autolab]\n"
 	      "              [--autolab-problems]\n"
 	      "              [--raw] [--verbose] [--color auto|always|never]\n"
 	      "              [--progress auto|lines|none] [--jobs N] [--sandbox required|off-ok]\n"
@@ -242,7 +242,7 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 	static const struct option longopts[] = {
 		{ "root", 1, 0, 'r' }, { "lab", 1, 0, 'l' }, { "submission", 1, 0, 's' },
 		{ "replay-as", 1, 0, 'A' },
-		{ "check", 1, 0, 'c' }, { "seed", 1, 0, 'S' }, { "json", 1, 0, 'j' },
+		{ "check", 1, 0, 'c' }, { "seed", 1, 0, 'S' }, { "schedule", 1, 0, 'H' }, { "json", 1, 0, 'j' },
 		{ "junit", 1, 0, 'J' }, { "tap", 1, 0, 't' }, { "autolab", 0, 0, 'a' },
 		{ "raw", 0, 0, 'R' }, { "color", 1, 0, 'C' }, { "verbose", 0, 0, 'v' },
 		{ "progress", 1, 0, 'p' }, { "batch", 1, 0, 'b' }, { "out", 1, 0, 'o' },
@@ -264,6 +264,11 @@ static void parse_args(int argc, char **argv, struct options *opt, const char **
 		case 'S':
 			if (*optarg && cli_seed(optarg, &opt->seed, &why) < 0)
 				refuse(why);
+			break;
+		case 'H':
+			if (*optarg && cli_schedule(optarg, &why) < 0)
+				refuse(why);
+			opt->schedule = *optarg ? optarg : NULL;
 			break;
 		case 'j': out->json = *optarg ? optarg : NULL; break;
 		case 'J': out->junit = *optarg ? optarg : NULL; break;

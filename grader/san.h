@@ -45,6 +45,8 @@ struct san_place {
 void san_copy(char *dst, size_t cap, const char *src, size_t len);
 /* Whether f is a line of a student file. */
 bool san_is_student(const struct san_place *pl, const struct frame *f);
+/* A frame of common/'s wrappers (sync.c, sys.c, schedule.c): skipped. */
+bool san_wrapper_frame(const char *path);
 /* The path as the student knows it: relative to the lab, or common/x.c. */
 const char *san_short_path(const struct san_place *pl, const char *path);
 /* "board_say (tasks.c:79)" */

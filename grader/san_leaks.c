@@ -1,7 +1,7 @@
 /* san_leaks.c - LeakSanitizer's reports, from the student's side. A record
  * ("Direct leak of 2080 byte(s) in 130 object(s) allocated from:" and its
  * stack) is kept by the line that allocated its blocks: the first frame past
- * the allocator (malloc, calloc...) and common/errors.c's wrappers (Malloc,
+ * the allocator (malloc, calloc...) and common/sys.c's wrappers (Malloc,
  * Calloc). Only a line of a student file counts. Blocks that the harness, a
  * test or a library allocated (glibc's for a thread, for stdio, for
  * posix_spawn's file actions) are never the student's, even when the
@@ -40,12 +40,6 @@ struct san_leaks {
 	int nlogs;               /* logs read to their end */
 };
 
-static bool ends_with(const char *s, const char *tail)
-{
-	size_t n = strlen(s), k = strlen(tail);
-	return n >= k && strcmp(s + n - k, tail) == 0;
-}
-
 /* Frame 0 is the allocator itself; a frame with no source line right after
  * it is more of the allocator (an interceptor calling its twin). */
 static int site_index(const struct report *r)
@@ -54,7 +48,7 @@ static int site_index(const struct report *r)
 	int n = r->n[SEC_ALLOC], i = 1;
 	while (i < n && !st[i].line && strncmp(st[i].fn, "__interceptor_", 14) == 0)
 		i++;
-	while (i < n && ends_with(st[i].path, "common/errors.c"))
+	while (i < n && san_wrapper_frame(st[i].path))
 		i++;
 	return i < n ? i : -1;
 }

@@ -92,15 +92,29 @@ bool san_is_student(const struct san_place *pl, const struct frame *f)
 	return false;
 }
 
+/* common/'s CS:APP wrappers and its synchronisation layer: frames between
+ * the student's call and the C library, which nobody acts on. */
+bool san_wrapper_frame(const char *path)
+{
+	static const char *const wrappers[] = { "/common/sync.c", "/common/sys.c",
+	                                        "/common/schedule.c", NULL };
+	for (const char *const *w = wrappers; *w; w++) {
+		size_t n = strlen(path), k = strlen(*w);
+		if (n >= k && strcmp(path + n - k, *w) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* Frames a person can act on: the lab's and common/'s, but not
- * common/errors.c's CS:APP wrappers. The symbolizer names some of the lab's
+ * common/'s wrappers. The symbolizer names some of the lab's
  * files relative to the lab (tests/check_tasks.c) and glibc's relative to
  * its own build (nptl/pthread_create.c), so a relative path counts when the
  * lab has that file. */
 static bool is_shown(const struct san_place *pl, const struct frame *f)
 {
 	size_t sl = strlen(pl->scratch);
-	if (!f->line || strstr(f->path, "/common/errors.c"))
+	if (!f->line || san_wrapper_frame(f->path))
 		return false;
 	if (f->path[0] == '/')
 		return strncmp(f->path, pl->scratch, sl) == 0 && f->path[sl] == '/';

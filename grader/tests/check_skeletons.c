@@ -102,7 +102,7 @@ static void setup(void)
 	dir = xasprintf("%s/copy.%d", base, (int)getpid()); /* a test's own process */
 	char *cmd = xasprintf("mkdir -p %1$s/grader && cp Makefile %1$s/ && "
 	                      "cp grader/skeleton.awk grader/skeletons.sh %1$s/grader/ && "
-	                      "cp -r labs solutions %1$s/", dir);
+	                      "cp -r labs solutions common %1$s/", dir);
 	ck_assert_int_eq(system(cmd), 0);
 	free(cmd);
 }

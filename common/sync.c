@@ -1,56 +1,14 @@
-/* errors.c - CS:APP-style error reporting and the wrappers declared in common.h.
- * Every failure exits with EXIT_FAILURE so a broken run never looks like a pass;
- * in a forked child, with _exit (die, below). */
+/* sync.c - the synchronisation layer: the Pthread_* wrappers declared in
+ * common.h. Each call checks its error number (report.c), and is where the
+ * other parts act on a synchronisation call: chaos points and wake-up
+ * faults (chaos.c), the timeline's lock and wait spans (trace.c). None of
+ * those parts calls back into this file. */
 #include "common.h"
 #include "chaos.h"
 
 #include <errno.h>
 #include <sched.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-/* ---- reporting ---- */
-
-static pid_t program_pid;	/* the process that started the program */
-
-__attribute__((constructor)) static void note_program_pid(void)
-{
-	program_pid = getpid();
-}
-
-/* The message is on stderr, which is unbuffered. The program's own process
- * ends with exit, which flushes what it printed. A process made by fork
- * ends with _exit: its stdio buffers are copies of its parent's, and
- * flushing them would print the parent's unwritten text a second time
- * (lab 05's bug), from the very wrapper that failed in a child. */
-static void die(void) __attribute__((noreturn));
-static void die(void)
-{
-	if (getpid() != program_pid)
-		_exit(EXIT_FAILURE);
-	exit(EXIT_FAILURE);
-}
-
-void unix_error(const char *msg)
-{
-	fprintf(stderr, "%s: %s\n", msg, strerror(errno));
-	die();
-}
-
-void posix_error(int code, const char *msg)
-{
-	fprintf(stderr, "%s: %s\n", msg, strerror(code));
-	die();
-}
-
-void app_error(const char *msg)
-{
-	fprintf(stderr, "%s\n", msg);
-	die();
-}
+#include <stdint.h>
 
 /* ---- pthreads: the error number is the return value, errno is untouched ---- */
 
@@ -256,103 +214,3 @@ void Pthread_cond_broadcast(pthread_cond_t *c)
 		posix_error(rc, "Pthread_cond_broadcast");
 }
 
-/* ---- processes and descriptors: these set errno ---- */
-
-pid_t Fork(void)
-{
-	pid_t pid = fork();
-
-	if (pid < 0)
-		unix_error("Fork");
-	return pid;
-}
-
-pid_t Waitpid(pid_t pid, int *status, int options)
-{
-	pid_t rc = waitpid(pid, status, options);
-
-	if (rc < 0)
-		unix_error("Waitpid");
-	return rc;
-}
-
-/* posix_spawn returns its error number instead of setting errno. */
-void Posix_spawn(pid_t *pid, const char *path,
-		 const posix_spawn_file_actions_t *actions,
-		 const posix_spawnattr_t *attr, char *const argv[],
-		 char *const envp[])
-{
-	int rc = posix_spawn(pid, path, actions, attr, argv, envp);
-
-	if (rc != 0)
-		posix_error(rc, "Posix_spawn");
-}
-
-void Pipe(int fds[2])
-{
-	if (pipe(fds) < 0)
-		unix_error("Pipe");
-}
-
-/* No retry on EINTR: on Linux the descriptor is already released then. */
-void Close(int fd)
-{
-	if (close(fd) < 0)
-		unix_error("Close");
-}
-
-/*
- * malloc(0) may legally return NULL, so only a non-zero request can fail.
- * ENOMEM is the only failure POSIX allows, and not every allocator sets errno
- * (Valgrind's calloc does not), so the error is named rather than read.
- */
-void *Malloc(size_t size)
-{
-	void *p = malloc(size);
-
-	if (p == NULL && size != 0)
-		posix_error(ENOMEM, "Malloc");
-	return p;
-}
-
-void *Calloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-
-	if (p == NULL && n != 0 && size != 0)
-		posix_error(ENOMEM, "Calloc");
-	return p;
-}
-
-/* A pipe or a signal can cut a write short; keep going until all n bytes are out. */
-void Write(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			unix_error("Write");
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-/* A harness program's integer argument in [min, max], or usage and exit. */
-int arg_int(const char *s, int min, int max, const char *usage)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
-		fprintf(stderr, "%s\n", usage);
-		exit(EXIT_FAILURE);
-	}
-	return (int)v;
-}
