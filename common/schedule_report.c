@@ -125,7 +125,8 @@ void schedule_print_trace(void)
 		const struct step *st = &S.ring[(first + (uint64_t)i) % RING];
 
 		fprintf(stderr, "  step %-6llu thread %-3d %-30s %s\n", (unsigned long long)st->n,
-			st->thread, st->what, at[i].words);
+			st->thread, st->what, strcmp(st->what, "ends") == 0 ?
+			"(its thread function returned)" : at[i].words);
 	}
 }
 

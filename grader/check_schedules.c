@@ -85,8 +85,7 @@ static void run_schedules(struct lab_ctx *ctx, json_t *check, const char *schedu
 	free(before);
 }
 
-/* Whether the comma-separated list holds test (a NULL list holds all). */
-static bool listed(const char *list, const char *test)
+bool unit_listed(const char *list, const char *test)
 {
 	size_t len = strlen(test);
 	for (const char *p = list; p && (p = strstr(p, test)) != NULL; p += len)
@@ -101,7 +100,7 @@ static char *still_passing(json_t *sched, const struct result *rows, size_t n)
 	char *spec = tests_of(sched), *left = NULL;
 	for (size_t i = 0; i < n; i++) {
 		const char *test = strchr(rows[i].id, '/') + 1;
-		if (rows[i].verdict != V_FAIL && listed(spec, test))
+		if (rows[i].verdict != V_FAIL && unit_listed(spec, test))
 			strappend(&left, "%s%s", left ? "," : "", test);
 	}
 	free(spec);
@@ -126,7 +125,7 @@ bool unit_schedule_replay(struct lab_ctx *ctx, json_t *check, struct result *row
 		return false;
 	char *tests = tests_of(json_object_get(check, "schedules"));
 	for (size_t i = 0; tests && i < n; i++)
-		if (!listed(tests, strchr(rows[i].id, '/') + 1))
+		if (!unit_listed(tests, strchr(rows[i].id, '/') + 1))
 			row_set(&rows[i], V_INCONCLUSIVE, xasprintf("Not run: SCHEDULE=%s replays "
 			        "only the tests this check explores under schedules.", ctx->opt->schedule));
 	run_schedules(ctx, check, ctx->opt->schedule, tests, rows, n);

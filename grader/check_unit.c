@@ -271,12 +271,7 @@ static void fail_row(struct lab_ctx *ctx, struct result *row, json_t *check,
 /* Whether the run ran this row's test: CHECK_TESTS names it, or is unset. */
 static bool in_run(const struct unit_run *u, const struct result *row)
 {
-	const char *test = strchr(row->id, '/') + 1, *p = u->tests;
-	size_t n = strlen(test);
-	for (; p && (p = strstr(p, test)) != NULL; p += n)
-		if ((p == u->tests || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
-			return true;
-	return u->tests == NULL;
+	return unit_listed(u->tests, strchr(row->id, '/') + 1);
 }
 
 /* The log passed every test, but the program then failed: Check's own exit

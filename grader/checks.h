@@ -45,6 +45,9 @@ enum seed_end { SEED_DONE, SEED_HUNG, SEED_FAULT, SEED_MISMATCH };
  * keeps an earlier run's failure) and says how the run ended. */
 enum seed_end unit_run_suite(struct lab_ctx *ctx, json_t *check, struct unit_run *u,
                              struct result *rows, size_t n);
+/* Whether a comma-separated list of tests (CHECK_TESTS) holds test; a
+ * NULL list holds every test. */
+bool unit_listed(const char *list, const char *test);
 /* check_schedules.c: after the seeds, the spec's "schedules"; or, with
  * SCHEDULE= given, that one schedule instead of the seeds (true then). */
 void unit_schedules(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t n);
