@@ -51,7 +51,7 @@ GRADER_SRC := $(filter-out grader/main.c,$(wildcard grader/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 # The grader links only common/'s reporting, checked calls and clock: never
 # the scheduler, which a SCHEDULE in its environment would turn on.
-GRADER_COMMON := $(addprefix $(BUILD)/common/,report.o sys.o clock.o)
+GRADER_COMMON := $(addprefix $(BUILD)/common/,report.o sys.o clock.o schedule_parse.o)
 include common/schedule.mk
 GRADER_OBJ := $(GRADER_SRC:%.c=$(BUILD)/%.o)
 UNIT_TESTS := $(patsubst %.c,$(BUILD)/%,$(wildcard common/tests/check_*.c grader/tests/check_*.c))

@@ -37,11 +37,13 @@ static void read_seed(void)
 		if (errno != 0 || *end != '\0' || v > 0xffffffffUL)
 			app_error("CHAOS_SEED: not an unsigned 32-bit number");
 	}
-	if (schedule_on())
-		v = 0;
+	if (schedule_on()) {	/* the schedule, not a seed, decides */
+		__atomic_store_n(&seed, 0, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&mode, MODE_SCHEDULE, __ATOMIC_SEQ_CST);
+		return;
+	}
 	__atomic_store_n(&seed, (unsigned)v, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&mode, schedule_on() ? MODE_SCHEDULE : v != 0 ? MODE_ON : MODE_OFF,
-			 __ATOMIC_SEQ_CST);
+	__atomic_store_n(&mode, v != 0 ? MODE_ON : MODE_OFF, __ATOMIC_SEQ_CST);
 }
 
 void chaos_init(void)

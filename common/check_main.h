@@ -47,14 +47,8 @@ static inline void check_schedule_fail(const char *msg)
 static inline bool check_selected(const char *test)
 {
 	const char *list = getenv("CHECK_TESTS");
-	size_t n = strlen(test);
 
-	if (list == NULL || *list == '\0')
-		return true;
-	for (const char *p = list; (p = strstr(p, test)) != NULL; p += n)
-		if ((p == list || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
-			return true;
-	return false;
+	return list == NULL || *list == '\0' || comma_list_has(list, test);
 }
 
 /* One suite, one test case: the tests (a NULL-terminated list, run in

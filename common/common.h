@@ -36,6 +36,8 @@ void app_error(const char *msg) __attribute__((noreturn));
 extern void (*report_before_exit)(void);
 /* A program's integer argument in [min, max]; else prints usage, exits. */
 int arg_int(const char *s, int min, int max, const char *usage);
+/* name is one of the comma-separated words of list ("a,b,c"); never of NULL. */
+bool comma_list_has(const char *list, const char *name);
 
 /* ---- pthreads: these return an error number, never set errno ---- */
 void Pthread_create(pthread_t *tid, const pthread_attr_t *attr,
@@ -101,10 +103,13 @@ void chaos_point(void);
  * With SCHEDULE=random:SEED or SCHEDULE=pct:DEPTH:SEED the program's
  * threads run one at a time, switched at every synchronisation call (the
  * pthread calls, whether through the wrappers above or not, sched_yield,
- * sleeps, and chaos points) by a strategy drawn from the seed: the same
+ * sleeps, write, and chaos points) by a strategy drawn from the seed: the same
  * SCHEDULE replays the same interleaving. Sleeps and CLOCK_MONOTONIC are
  * virtual. A deadlock is reported when it happens, with the cycle of
- * locks; a failing test prints its last steps. Without SCHEDULE, nothing.
+ * locks; a failing test prints its last steps. A thread that runs 1 s
+ * without one of these calls (a spin on memory, a blocking read) ends the
+ * schedule's test as passed, its verdict left to the seeds (schedule.c,
+ * the watchdog). Without SCHEDULE, nothing.
  * schedule_set_fail: how a deadlock fails the running test (check_main.h
  * gives Check's). */
 bool schedule_on(void);
@@ -116,6 +121,18 @@ void schedule_yield(void);
 int schedule_count(void);
 const char *schedule_select(int k);
 void schedule_set_fail(void (*fail)(const char *msg));
+
+/* schedule_parse.c: reads SCHEDULE's value into sp without side effects;
+ * false if it is neither random:SEED nor pct:DEPTH:SEED (DEPTH 1 to
+ * SCHEDULE_DEPTH_MAX; SEED a number, or FIRST-LAST). */
+#define SCHEDULE_DEPTH_MAX 8
+#define SCHEDULE_SEEDS_MAX 1000000
+struct schedule_spec {
+	bool pct;		/* else a random walk */
+	int depth;		/* 1 for a random walk */
+	unsigned long long first, last;	/* the seeds, first..last */
+};
+bool schedule_parse(const char *s, struct schedule_spec *sp);
 
 /* ---- trace recorder ----
  * work_sleep_ms and work_spin report themselves here: how many work items

@@ -64,6 +64,7 @@ int __real_nanosleep(const struct timespec *, struct timespec *);
 int __real_usleep(useconds_t);
 int __real_clock_nanosleep(clockid_t, int, const struct timespec *, struct timespec *);
 int __real_clock_gettime(clockid_t, struct timespec *);
+ssize_t __real_write(int, const void *, size_t);
 
 struct sched S = { .lock = PTHREAD_MUTEX_INITIALIZER };
 static __thread struct sthread *self;
@@ -86,39 +87,17 @@ static unsigned below(unsigned n)
 
 /* ---- SCHEDULE: read once a process; a forked child starts afresh ---- */
 
-/* SEED or FIRST-LAST at s; false if neither. */
-static bool parse_seeds(const char *s)
-{
-	int used = 0;
-
-	if (sscanf(s, "%llu-%llu%n", &S.first, &S.last, &used) == 2 && s[used] == '\0')
-		return S.first <= S.last && S.last - S.first < 1000000;
-	used = 0;
-	if (sscanf(s, "%llu%n", &S.first, &used) == 1 && s[used] == '\0') {
-		S.last = S.first;
-		return true;
-	}
-	return false;
-}
-
 static void parse_or_die(const char *s)
 {
-	int depth, used = 0;
-	bool ok = false;
+	struct schedule_spec sp;
 
-	if (strncmp(s, "random:", 7) == 0) {
-		S.strategy = STRATEGY_RANDOM, S.depth = 1;
-		ok = parse_seeds(s + 7);
-	} else if (sscanf(s, "pct:%d:%n", &depth, &used) == 1 && used > 0 && depth >= 1 &&
-		   depth <= DEPTH_MAX) {
-		S.strategy = STRATEGY_PCT, S.depth = depth;
-		ok = parse_seeds(s + used);
-	}
-	if (!ok) {
+	if (!schedule_parse(s, &sp)) {
 		fprintf(stderr, "SCHEDULE=%s: expected random:SEED or pct:DEPTH:SEED (DEPTH 1 to %d; "
-			"SEED a number, or FIRST-LAST)\n", s, DEPTH_MAX);
+			"SEED a number, or FIRST-LAST)\n", s, SCHEDULE_DEPTH_MAX);
 		exit(EXIT_FAILURE);
 	}
+	S.strategy = sp.pct ? STRATEGY_PCT : STRATEGY_RANDOM, S.depth = sp.depth;
+	S.first = sp.first, S.last = sp.last;
 	S.seed = S.first;
 }
 
@@ -165,10 +144,60 @@ static void start_fresh(void)
 	self->tid = pthread_self();
 }
 
+/* ---- the watchdog: a thread that never comes back to a switch point ----
+ * A loop that waits on plain or atomic memory (a spin lock of one's own),
+ * or a call that blocks outside the scheduler's sight, keeps the only turn
+ * for ever, though real threads would get past it. When no step has been
+ * taken for STALL_MS, the schedule cannot explore this test: the process
+ * says so and ends the test as passed, leaving its verdict to the seeds
+ * (a real hang hangs them too). */
+/* Another thread than the runner's waits for the turn. */
+static bool someone_waits(void)
+{
+	for (int i = 0; i < S.n; i++)
+		if (i != S.current && S.t[i]->state != DONE)
+			return true;
+	return false;
+}
+
+static void *watch(void *arg)
+{
+	const struct timespec tick = { 0, 100 * 1000000L };
+	uint64_t last = ~0ull;
+	int still = 0;
+
+	(void)arg;
+	for (;;) {
+		__real_nanosleep(&tick, NULL);
+		__real_pthread_mutex_lock(&S.lock);
+		if (!S.on) {
+			__real_pthread_mutex_unlock(&S.lock);
+			return NULL;
+		}
+		still = S.steps == last && someone_waits() ? still + 100 : 0;
+		last = S.steps;
+		if (still >= STALL_MS)
+			schedule_abandon(S.t[S.current]);
+		__real_pthread_mutex_unlock(&S.lock);
+	}
+}
+
+/* In every process that schedules, from its start: a forked test gets one
+ * before its body runs, so the tests that count the process's threads
+ * count it in their "before". */
+static void watch_start(void)
+{
+	pthread_t tid;
+
+	if (__real_pthread_create(&tid, NULL, watch, NULL) == 0)
+		pthread_detach(tid);
+}
+
 static void at_fork_child(void)
 {
 	pthread_mutex_init(&S.lock, NULL);
 	start_fresh();
+	watch_start();
 }
 
 void schedule_set_fail(void (*fail)(const char *msg))
@@ -184,20 +213,9 @@ void schedule_stop(void)
 	__real_pthread_mutex_unlock(&S.lock);
 }
 
-/* A test that failed under a schedule prints its last steps on its way
- * out (Check ends a failed test's process with exit status 1). */
-static void trace_at_exit(int status, void *arg)
-{
-	(void)arg;
-	if (status != 0 && S.on && S.n > 1) {
-		S.on = false;
-		schedule_print_trace();
-	}
-}
-
-/* A test that crashed, or that a wrapper's error ended, under a schedule
- * prints its last steps first. */
-static void trace_before_dying(void)
+/* A test that failed, crashed or was ended by a wrapper's error under a
+ * schedule prints its last steps, once, and scheduling ends. */
+void schedule_trace_once(void)
 {
 	if (S.on && S.n > 1) {
 		S.on = false;
@@ -205,9 +223,17 @@ static void trace_before_dying(void)
 	}
 }
 
+/* Check ends a failed test's process with exit status 1. */
+static void trace_at_exit(int status, void *arg)
+{
+	(void)arg;
+	if (status != 0)
+		schedule_trace_once();
+}
+
 static void trace_on_crash(int sig)
 {
-	trace_before_dying();
+	schedule_trace_once();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -225,12 +251,13 @@ static void schedule_setup(void)
 	start_fresh();
 	pthread_atfork(NULL, NULL, at_fork_child);
 	on_exit(trace_at_exit, NULL);
-	report_before_exit = trace_before_dying;
+	report_before_exit = schedule_trace_once;
 	signal(SIGSEGV, trace_on_crash);
 	signal(SIGBUS, trace_on_crash);
 	signal(SIGABRT, trace_on_crash);
 	signal(SIGFPE, trace_on_crash);
 	S.on = true;
+	watch_start();
 }
 
 bool schedule_on(void)
@@ -350,14 +377,20 @@ static struct sthread *choose_or_wait_time(struct sthread *me)
 
 /* POSIX lets a condition variable wake a waiter with no signal: now and
  * then a waiter does, so code that waits under `if` is caught. */
+/* A waiter on a condition variable goes on to wait for its mutex. */
+static void wake(struct sthread *t, enum woke how)
+{
+	t->state = WANTS_LOCK, t->obj = obj_of(t->cond_mutex, OBJ_MUTEX);
+	t->woke = how;
+}
+
 static void maybe_wake_spuriously(void)
 {
 	if (below(SPURIOUS_ONE_IN) != 0)
 		return;
 	for (int i = 0; i < S.n; i++)
 		if (S.t[i]->state == COND_WAIT && below(2) == 0) {
-			S.t[i]->state = WANTS_LOCK, S.t[i]->obj = obj_of(S.t[i]->cond_mutex, OBJ_MUTEX);
-			S.t[i]->woke = WOKE_SPURIOUS;
+			wake(S.t[i], WOKE_SPURIOUS);
 			return;
 		}
 }
@@ -444,7 +477,7 @@ void schedule_yield(void)
 {
 	if (!schedule_on())
 		return;
-	switch_point(me_locked(), "yields", NULL);
+	switch_point(me_locked(), "at a chaos point", NULL);
 	unlock();
 }
 
@@ -672,23 +705,22 @@ int __wrap_pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
 }
 
 /* Wakes one waiter of c (the strategy's choice), or every one. */
+/* A broadcast wakes every waiter on c; a signal one of them, which the
+ * seed chooses (POSIX leaves it open). */
 static void cond_wake(pthread_cond_t *c, bool all, const char *what)
 {
 	struct sthread *me = me_locked();
-	int waiters[THREADS_MAX], n = 0;
+	struct sthread *waiters[THREADS_MAX];
+	int n = 0;
 
 	for (int i = 0; i < S.n; i++)
 		if (S.t[i]->state == COND_WAIT && S.t[i]->cond == c)
-			waiters[n++] = i;
-	for (int k = 0; n > 0 && (all || k == 0); k++) {
-		int pick = all ? k : (int)below((unsigned)n);
-		struct sthread *t = S.t[waiters[pick]];
-
-		t->state = WANTS_LOCK, t->obj = obj_of(t->cond_mutex, OBJ_MUTEX);
-		t->woke = WOKE_SIGNAL;
-		if (all && k + 1 == n)
-			break;
-	}
+			waiters[n++] = S.t[i];
+	if (all)
+		for (int k = 0; k < n; k++)
+			wake(waiters[k], WOKE_SIGNAL);
+	else if (n > 0)
+		wake(waiters[below((unsigned)n)], WOKE_SIGNAL);
 	switch_point(me, what, c);
 	unlock();
 }
@@ -896,4 +928,17 @@ int __wrap_clock_gettime(clockid_t clock, struct timespec *ts)
 	ts->tv_sec = (time_t)(ns / 1000000000ull);
 	ts->tv_nsec = (long)(ns % 1000000000ull);
 	return 0;
+}
+
+/* ---- output: a write is a turn ----
+ * Lab 01's torn lines are two threads' writes between each other's pieces;
+ * the turn comes before the bytes go. A thread the scheduler does not know
+ * (none: every thread is created through the wrapper) writes at once. */
+ssize_t __wrap_write(int fd, const void *buf, size_t n)
+{
+	if (schedule_on() && self != NULL) {
+		switch_point(me_locked(), "writes", NULL);
+		unlock();
+	}
+	return __real_write(fd, buf, n);
 }

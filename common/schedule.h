@@ -11,7 +11,7 @@
 
 #define THREADS_MAX 256
 #define OBJS_MAX 8192
-#define DEPTH_MAX 8
+#define DEPTH_MAX SCHEDULE_DEPTH_MAX
 #define PCT_LOG2_STEPS 12	/* PCT's change points: steps 1..2^12, log-uniform */
 #define STEP_NS 1000		/* virtual time a step takes */
 #define YIELD_NS 1000000	/* and a sched_yield: about a time slice, given away */
@@ -19,6 +19,7 @@
 #define SPURIOUS_ONE_IN 64	/* a switch point wakes a waiter with no signal */
 #define RING 64			/* steps kept for the trace */
 #define FRAMES 8		/* return addresses kept a step */
+#define STALL_MS 1000		/* no step for this long: the schedule gives up */
 
 enum strategy { STRATEGY_RANDOM, STRATEGY_PCT };
 enum tstate { RUNNING, WANTS_LOCK, WANTS_READ, COND_WAIT, JOINING, SLEEPING, BARRIER_WAIT,
@@ -89,11 +90,17 @@ extern struct sched S;
 /* schedule.c */
 struct sobj *obj_of(const void *addr, enum obj_kind kind);
 void schedule_stop(void);
+/* Prints the last steps, once, if a schedule runs threads; scheduling ends. */
+void schedule_trace_once(void);
 
 /* schedule_report.c: nothing can run and nobody sleeps. Says which
  * threads wait for what (the cycle, if locks make one), prints the last
  * steps and fails the test; never returns. Called with S.lock held. */
 void schedule_deadlock(const struct sthread *me) __attribute__((noreturn));
+/* schedule_report.c: thread t has run STALL_MS without a switch point.
+ * Says so and ends the test as passed (its verdict is the seeds');
+ * never returns. Called with S.lock held. */
+void schedule_abandon(const struct sthread *t) __attribute__((noreturn));
 /* Prints the last steps on stderr, each thread at its line of the program. */
 void schedule_print_trace(void);
 

@@ -9,5 +9,6 @@ SCHEDULE_WRAPS := pthread_create pthread_join pthread_exit pthread_mutex_lock \
   pthread_cond_timedwait pthread_cond_signal pthread_cond_broadcast pthread_rwlock_rdlock \
   pthread_rwlock_wrlock pthread_rwlock_tryrdlock pthread_rwlock_trywrlock \
   pthread_rwlock_unlock pthread_barrier_init pthread_barrier_wait sched_yield nanosleep \
-  usleep clock_nanosleep clock_gettime _ck_assert_failed
+  usleep clock_nanosleep clock_gettime _ck_assert_failed \
+  write
 SCHEDULE_LDFLAGS := $(addprefix -Wl$(comma)--wrap=,$(SCHEDULE_WRAPS))

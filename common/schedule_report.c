@@ -105,12 +105,11 @@ static void places(void *const (*frames)[FRAMES], const int *depth, int n, struc
 	free(named);
 }
 
-void schedule_print_trace(void)
+/* Steps first..first+n) of the ring, each with the program's line. */
+static int ring_places(uint64_t first, int n, struct place *at)
 {
-	uint64_t total = S.ring_n, first = total > SHOWN_STEPS ? total - SHOWN_STEPS : 0;
-	int n = (int)(total - first), depth[SHOWN_STEPS] = { 0 };
-	void *frames[SHOWN_STEPS][FRAMES];
-	struct place at[SHOWN_STEPS];
+	static void *frames[RING][FRAMES];
+	int depth[RING] = { 0 };
 
 	for (int i = 0; i < n; i++) {
 		const struct step *st = &S.ring[(first + (uint64_t)i) % RING];
@@ -119,15 +118,74 @@ void schedule_print_trace(void)
 		depth[i] = st->depth;
 	}
 	places((void *const (*)[FRAMES])frames, depth, n, at);
-	fprintf(stderr, "SCHEDULE=%s: %llu steps; the last %d, oldest first:\n", S.name,
-		(unsigned long long)S.steps, n);
-	for (int i = 0; i < n; i++) {
-		const struct step *st = &S.ring[(first + (uint64_t)i) % RING];
+	return n;
+}
 
-		fprintf(stderr, "  step %-6llu thread %-3d %-30s %s\n", (unsigned long long)st->n,
-			st->thread, st->what, strcmp(st->what, "ends") == 0 ?
-			"(its thread function returned)" : at[i].words);
+/* Step i repeats step i - 1: the same thread doing the same at the same line. */
+static bool repeats(uint64_t first, int i, const struct place *at)
+{
+	const struct step *a = &S.ring[(first + (uint64_t)i - 1) % RING];
+	const struct step *b = &S.ring[(first + (uint64_t)i) % RING];
+
+	return i > 0 && a->thread == b->thread && strcmp(a->what, b->what) == 0 &&
+	       strcmp(at[i - 1].words, at[i].words) == 0;
+}
+
+/* The last SHOWN_STEPS lines of the steps kept, a run of the same step
+ * (the main thread joining one thread after another) on one line. */
+void schedule_print_trace(void)
+{
+	uint64_t total = S.ring_n, first = total > RING ? total - RING : 0;
+	int n = (int)(total - first), lines = 0, from = n;
+	static struct place at[RING];
+
+	ring_places(first, n, at);
+	while (from > 0 && lines < SHOWN_STEPS) {	/* back to the first line shown */
+		from--;
+		if (!repeats(first, from, at))
+			lines++;
 	}
+	fprintf(stderr, "SCHEDULE=%s: %llu steps; the last %d, oldest first:\n", S.name,
+		(unsigned long long)S.steps, n - from);
+	for (int i = from, j; i < n; i = j) {
+		const struct step *st = &S.ring[(first + (uint64_t)i) % RING];
+		char when[48];
+
+		for (j = i + 1; j < n && repeats(first, j, at); j++)
+			;
+		if (j - i > 1)
+			snprintf(when, sizeof(when), "%llu-%llu", (unsigned long long)st->n,
+				 (unsigned long long)S.ring[(first + (uint64_t)j - 1) % RING].n);
+		else
+			snprintf(when, sizeof(when), "%llu", (unsigned long long)st->n);
+		fprintf(stderr, "  step %-9s thread %-3d %-30s %s\n", when, st->thread, st->what,
+			strcmp(st->what, "ends") == 0 ? "(its thread function returned)" :
+			at[i].words);
+	}
+}
+
+/* ---- a thread that keeps the turn ---- */
+
+void schedule_abandon(const struct sthread *t)
+{
+	/* A thread with no step yet is named by its function (+ 1: a frame is
+	 * taken for a return address, one byte past its call). */
+	void *frames[FRAMES] = { (char *)(uintptr_t)t->start + 1 };
+	int depth = 1;
+	struct place at;
+
+	if (t->depth > 0) {
+		memcpy(frames, t->frames, sizeof(frames));
+		depth = t->depth;
+	}
+	places((void *const (*)[FRAMES])&frames, &depth, 1, &at);
+	fprintf(stderr, "SCHEDULE=%s gives this test up: thread %d has run for %d ms without a "
+		"synchronisation call (%s %s): a loop on plain or atomic memory, or "
+		"a call that blocks, where a schedule cannot take turns. The chaos seeds' verdict "
+		"stands.\n", S.name, t->id, STALL_MS, t->depth > 0 ? "its last was at" :
+		"none since it started in", at.words);
+	fflush(stderr);
+	_exit(0);
 }
 
 /* ---- deadlocks ---- */
@@ -278,10 +336,7 @@ void __wrap__ck_assert_failed(const char *file, int line, const char *expr, cons
 	static char buf[8192];
 	va_list ap;
 
-	if (S.on && S.n > 1) {
-		S.on = false;
-		schedule_print_trace();
-	}
+	schedule_trace_once();
 	if (msg == NULL)
 		__real__ck_assert_failed(file, line, expr, NULL);
 	va_start(ap, msg);

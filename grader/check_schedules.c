@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "checks.h"
+#include "common.h"
 
 /* "test_a,test_b": the spec's tests, or NULL (every test). */
 static char *tests_of(json_t *sched)
@@ -87,11 +88,7 @@ static void run_schedules(struct lab_ctx *ctx, json_t *check, const char *schedu
 
 bool unit_listed(const char *list, const char *test)
 {
-	size_t len = strlen(test);
-	for (const char *p = list; p && (p = strstr(p, test)) != NULL; p += len)
-		if ((p == list || p[-1] == ',') && (p[len] == '\0' || p[len] == ','))
-			return true;
-	return list == NULL;
+	return list == NULL || comma_list_has(list, test);
 }
 
 /* The tests to explore: the spec's (or all) that no seed failed. */

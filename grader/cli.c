@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "checks.h"
+#include "common.h"
 #include "cli.h"
 
 #define LABS_MAX 256
@@ -140,16 +141,14 @@ int cli_seed(const char *arg, long *seed, char **why)
 
 int cli_schedule(const char *arg, char **why)
 {
-	unsigned long long seed;
-	int depth, used = 0;
+	struct schedule_spec sp;
+
 	*why = NULL;
-	if ((sscanf(arg, "random:%llu%n", &seed, &used) == 1 && !arg[used] && arg[7] != '-' &&
-	     arg[7] != '+') ||
-	    (sscanf(arg, "pct:%d:%llu%n", &depth, &seed, &used) == 2 && !arg[used] &&
-	     depth >= 1 && depth <= 8 && !strchr(arg, '-') && !strchr(arg, '+')))
+	if (schedule_parse(arg, &sp) && sp.first == sp.last)
 		return 0;
 	*why = xasprintf("SCHEDULE=%s: a schedule is random:SEED or pct:DEPTH:SEED (DEPTH 1 to "
-	                 "8), as a failing check prints it (SCHEDULE=pct:3:7).", arg);
+	                 "%d), as a failing check prints it (SCHEDULE=pct:3:7).", arg,
+	                 SCHEDULE_DEPTH_MAX);
 	return -1;
 }
 
@@ -174,15 +173,6 @@ static const char *check_named(json_t *spec, const char *name, int *how)
 			return *how = 2, check;
 	}
 	return NULL;
-}
-
-static bool in_list(const char *list, const char *name)
-{
-	size_t len = strlen(name);
-	for (const char *p = list; p; p = strchr(p, ','), p = p ? p + 1 : NULL)
-		if (strncmp(p, name, len) == 0 && (p[len] == ',' || p[len] == '\0'))
-			return true;
-	return false;
 }
 
 /* Appends ", name" to *s, wrapping lines at a terminal's width. */
@@ -263,7 +253,7 @@ int cli_checks(const char *arg, char **labs, json_t **specs, char **resolved,
 			if (!check)
 				continue;
 			found = true;
-			if (!list || !in_list(list, check))
+			if (!list || !comma_list_has(list, check))
 				strappend(&list, "%s%s", list ? "," : "", check);
 			if (how && !(*said && strstr(*said, w)))
 				strappend(said, "grader: CHECK=%s: that is %s of the %s check of %s, so all of "
@@ -291,7 +281,7 @@ int cli_checks(const char *arg, char **labs, json_t **specs, char **resolved,
 		size_t i;
 		json_t *c;
 		json_array_foreach(json_object_get(specs[l], "checks"), i, c)
-			every &= in_list(list, spec_str(c, "name", ""));
+			every &= comma_list_has(list, spec_str(c, "name", ""));
 	}
 	if (every) {
 		free(list);

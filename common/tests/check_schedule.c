@@ -127,6 +127,21 @@ static void *sleepy(void *arg)
 	return NULL;
 }
 
+/* A spin lock of one's own, correct on real threads: under a schedule the
+ * spinner can keep the turn that the holder needs. */
+static char spin;
+
+static void *spin_then_lock(void *arg)
+{
+	(void)arg;
+	while (__atomic_test_and_set(&spin, __ATOMIC_ACQUIRE))
+		;
+	pthread_mutex_lock(&b);	/* a switch point, the spin lock held */
+	pthread_mutex_unlock(&b);
+	__atomic_clear(&spin, __ATOMIC_RELEASE);
+	return NULL;
+}
+
 static int scenario(const char *name)
 {
 	if (strcmp(name, "abba") == 0) {
@@ -137,6 +152,8 @@ static int scenario(const char *name)
 		run_two(relock, a_then_b_too);
 	} else if (strcmp(name, "lost-wakeup") == 0) {
 		run_two(careless_waiter, careful_signaller);
+	} else if (strcmp(name, "spin") == 0) {
+		run_two(spin_then_lock, spin_then_lock);
 	} else if (strcmp(name, "careful") == 0) {
 		run_two(careful_waiter, careful_signaller);
 	} else if (strcmp(name, "counter") == 0) {
@@ -230,6 +247,23 @@ START_TEST(test_schedule_never_fails_correct_code)
 }
 END_TEST
 
+START_TEST(test_schedule_gives_up_a_spin_it_cannot_explore)
+{
+	char schedule[64];
+	bool gave_up = false;
+
+	for (int seed = 1; seed <= 10 && !gave_up; seed++) {
+		snprintf(schedule, sizeof(schedule), "random:%d", seed);
+		ck_assert_msg(run("spin", schedule, out) == 0, "a correct spin lock failed under "
+			      "%s: %s", schedule, out);
+		gave_up = strstr(out, "gives this test up: thread") != NULL;
+	}
+	ck_assert_msg(gave_up, "no schedule of 10 said it gave a spinning thread up: %s", out);
+	ck_assert_msg(strstr(out, "check_schedule.c") != NULL, "the spinner's last line is "
+		      "not named: %s", out);
+}
+END_TEST
+
 START_TEST(test_schedule_relock_is_a_deadlock_of_one)
 {
 	int seed = first_failing("relock", "random:", 5);
@@ -304,6 +338,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_schedule_pct_finds_abba);
 	tcase_add_test(tc, test_schedule_never_fails_correct_code);
 	tcase_add_test(tc, test_schedule_relock_is_a_deadlock_of_one);
+	tcase_add_test(tc, test_schedule_gives_up_a_spin_it_cannot_explore);
 	tcase_add_test(tc, test_schedule_lost_wakeup_everyone_waits);
 	tcase_add_test(tc, test_schedule_replays_exactly);
 	tcase_add_test(tc, test_schedule_sleeps_in_virtual_time);

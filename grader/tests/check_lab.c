@@ -307,7 +307,10 @@ START_TEST(test_lab_run_cuts_deadlines_once_the_lab_hung)
 	char *spin[] = { "sh", "-c", "while :; do :; done", NULL };
 	double t0 = now_s();
 	ck_assert_int_eq(lab_run(&ctx, spin, NULL, 60, &r), 0);
-	ck_assert(r.timed_out && !r.frozen && now_s() - t0 < HUNG_CAP_S + 5);
+	/* What stopped each run is told by the result, not by the clock (a
+	 * loaded machine is slow to stop and diagnose): only "well before the
+	 * 60 s asked" is timed. */
+	ck_assert(r.timed_out && !r.frozen && now_s() - t0 < 30);
 	char *cut = xasprintf("deadline was cut from 60 s to %.0f s because an earlier check "
 	                      "of this lab hung", HUNG_CAP_S);
 	ck_assert_msg(strstr(r.diagnosis, cut), "%s", r.diagnosis);
@@ -315,7 +318,7 @@ START_TEST(test_lab_run_cuts_deadlines_once_the_lab_hung)
 	sbx_result_free(&r);
 	t0 = now_s();
 	ck_assert_int_eq(lab_run(&ctx, argv, NULL, 60, &r), 0); /* asleep: nothing runs */
-	ck_assert_msg(r.timed_out && r.frozen && now_s() - t0 < HUNG_CAP_S, "%.1f s", now_s() - t0);
+	ck_assert_msg(r.timed_out && r.frozen && now_s() - t0 < 30, "%.1f s", now_s() - t0);
 	ck_assert_msg(strstr(r.diagnosis, "was stopped as soon as nothing in it ran") &&
 	              strstr(r.diagnosis, "Every thread is waiting"), "%s", r.diagnosis);
 	sbx_result_free(&r);

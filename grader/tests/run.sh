@@ -15,13 +15,16 @@ passed=0 failed=0
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
-# count SUITE LOG: adds the log's tests to the totals.
+# count SUITE LOG: adds the log's tests to the totals, and keeps the
+# lines that name a failed test for the end, where a CI's short tail of the
+# output still shows them.
 count() {
+	grep -E ':[0-9]+:[FE]:' "$2" | sed "s|^|$1: |" | cut -c1-400 >> "$logs/failures"
 	line=$(grep -E '^[0-9]+%: Checks: [0-9]+' "$2" | tail -n 1)
 	checks=$(echo "$line" | sed -n 's/.*Checks: \([0-9]*\).*/\1/p')
 	bad=$(echo "$line" | sed -n 's/.*Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1 \2/p')
 	if [ -z "$checks" ] || [ "$checks" -eq 0 ]; then
-		echo "$1 ran no test: counted as a failure"
+		echo "$1 ran no test: counted as a failure" | tee -a "$logs/failures"
 		failed=$((failed + 1))
 		return
 	fi
@@ -67,5 +70,9 @@ for suite in $together; do
 	cat "$(log "$suite")"
 	count "$suite" "$(log "$suite")"
 done
+if [ -s "$logs/failures" ]; then
+	echo "== what failed, again:"
+	cat "$logs/failures"
+fi
 echo "make test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -48,6 +48,12 @@ struct watch_report {
 };
 /* Watches inputs 0 .. count - 1; ms[i] (NULL: all 0) is input i's sleep. */
 void task_watch_start(int count, const int *ms, bool sample_threads);
+/* After task_watch_start: each call, its ms slept, stays in flight until n
+ * calls have been in flight at once, or MEET_MS after this call. A pool
+ * that runs n calls side by side always gets there, however slow the
+ * machine; one that runs them one at a time costs a second, once. */
+#define MEET_MS 1000
+void task_watch_meet(int n);
 struct watch_report task_watch_stop(void);
 void *task_watched(void *input);
 

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,8 @@ void task_bench_verify(const struct bench *b, const char *program)
 static struct {
 	int count;
 	bool sample_threads;
+	int meet;		/* task_watch_meet's n, 0 none */
+	uint64_t meet_until;	/* and when the calls stop waiting for it */
 	pid_t watcher;
 	int ms[TASKS_MAX];
 	int calls[TASKS_MAX];	/* atomics from here on */
@@ -106,6 +109,12 @@ void task_watch_start(int count, const int *ms, bool sample_threads)
 	for (int i = 0; ms != NULL && i < count; i++)
 		watch.ms[i] = ms[i];
 	trace_reset();
+}
+
+void task_watch_meet(int n)
+{
+	watch.meet = n;
+	watch.meet_until = clock_now_ns() + MEET_MS * 1000000ull;
 }
 
 static void max_store(int *at, int v)
@@ -129,6 +138,9 @@ void *task_watched(void *input)
 	if (watch.sample_threads)
 		max_store(&watch.max_threads, harness_threads_now());
 	work_sleep_ms(i >= 0 && i < watch.count ? watch.ms[i] : 0);
+	while (watch.meet > 0 && trace_read().max_inflight < watch.meet &&
+	       clock_now_ns() < watch.meet_until)
+		work_sleep_ms(1);	/* still in flight, for the next worker to find */
 	chaos_point();
 	__atomic_add_fetch(&watch.returned, 1, ATOM);
 	return task_answer(i);
@@ -198,10 +210,18 @@ int task_gate_entered(void)
 void *task_gated(void *input)
 {
 	struct pollfd pfd = { .fd = gate[0], .events = POLLIN };
+	/* Under a controlled schedule (SCHEDULE=) a thread blocked where the
+	 * scheduler cannot see would keep the only turn: it polls and yields. */
+	int wait_ms = schedule_on() ? 0 : -1;
+	int r;
 
 	__atomic_add_fetch(&gate_entered, 1, ATOM);
-	while (poll(&pfd, 1, -1) < 0)	/* POLLHUP once the write end is closed */
-		if (errno != EINTR)
+	/* POLLHUP once the write end is closed */
+	while ((r = poll(&pfd, 1, wait_ms)) <= 0) {
+		if (r < 0 && errno != EINTR)
 			unix_error("task_gated: poll");
+		if (r == 0)
+			sched_yield();
+	}
 	return task_answer(task_index(input));
 }

@@ -9,7 +9,7 @@
  * A thread that writes one line in two pieces is then overtaken by every
  * other thread between its pieces, so a line not written whole gets torn
  * even when the submission never reaches a chaos point. */
-#define _GNU_SOURCE /* F_SETPIPE_SZ, O_DIRECT, pipe2 */
+#define _GNU_SOURCE /* F_SETPIPE_SZ, O_DIRECT, pipe2, memfd_create */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +45,7 @@
 struct sink {
 	int rfd, wfd;		/* the board writes to wfd */
 	int slow;		/* packet mode, one write at a time, pauses */
+	int in_file;		/* a file in memory, read back at the end */
 	pthread_t reader;
 	char *buf;		/* what was read: the reader's until it is joined */
 	size_t len;
@@ -84,11 +86,44 @@ static void *sink_reader(void *p)
 	}
 }
 
+/* Under a controlled schedule (SCHEDULE=) a reader blocked in read(2)
+ * would keep the only turn, and the schedule, not a slow pipe, chooses
+ * who writes when: the board writes into a file in memory instead, read
+ * back once the tasks are joined. */
+static void sink_open_file(struct sink *s)
+{
+	s->wfd = memfd_create("sink", MFD_CLOEXEC);
+	if (s->wfd < 0)
+		unix_error("sink: memfd_create");
+	s->rfd = dup(s->wfd);	/* ours, should the board close its fd */
+	if (s->rfd < 0)
+		unix_error("sink: dup");
+	s->in_file = 1;
+	s->buf = Malloc(SINK_MAX);
+}
+
+static void sink_close_file(struct sink *s)
+{
+	ssize_t r;
+
+	close(s->wfd); /* not Close(): an EBADF here is the board's doing */
+	while ((r = pread(s->rfd, s->buf + s->len, SINK_MAX - s->len, (off_t)s->len)) > 0)
+		s->len += (size_t)r;
+	if (r < 0)
+		unix_error("sink: read");
+	s->overflow = s->len == SINK_MAX;
+	Close(s->rfd);
+}
+
 static void sink_open(struct sink *s, int slow)
 {
 	int fds[2];
 
 	memset(s, 0, sizeof(*s));
+	if (schedule_on()) {
+		sink_open_file(s);
+		return;
+	}
 	/* Best effort: without packet mode or a small size, a plain pipe. */
 	if (!slow || pipe2(fds, O_DIRECT) < 0)
 		Pipe(fds);
@@ -104,6 +139,10 @@ static void sink_open(struct sink *s, int slow)
 /* Closes the board's end and waits until the reader has read everything. */
 static void sink_close(struct sink *s)
 {
+	if (s->in_file) {
+		sink_close_file(s);
+		return;
+	}
 	close(s->wfd); /* not Close(): an EBADF here is the board's doing */
 	Pthread_join(s->reader, NULL);
 	Close(s->rfd);
