@@ -108,8 +108,8 @@ void chaos_point(void);
  * virtual. A deadlock is reported when it happens, with the cycle of
  * locks; a failing test prints its last steps. A thread that runs 1 s
  * without one of these calls (a spin on memory, a blocking read) ends the
- * schedule's test as passed, its verdict left to the seeds (schedule.c,
- * the watchdog). Without SCHEDULE, nothing.
+ * schedule's test with SCHEDULE_GAVE_UP_EXIT, its verdict left to the
+ * seeds (schedule.c, the watchdog). Without SCHEDULE, nothing.
  * schedule_set_fail: how a deadlock fails the running test (check_main.h
  * gives Check's). */
 bool schedule_on(void);
@@ -121,6 +121,12 @@ void schedule_yield(void);
 int schedule_count(void);
 const char *schedule_select(int k);
 void schedule_set_fail(void (*fail)(const char *msg));
+
+/* A test a schedule cannot explore (a thread ran 1 s without a turn, or
+ * more threads than the scheduler keeps) ends with this exit status:
+ * Check says "Early exit with return value 75", check_main.h goes on to
+ * the next schedule, and the grader leaves the test the seeds' verdict. */
+#define SCHEDULE_GAVE_UP_EXIT 75
 
 /* schedule_parse.c: reads SCHEDULE's value into sp without side effects;
  * false if it is neither random:SEED nor pct:DEPTH:SEED (DEPTH 1 to
@@ -175,6 +181,11 @@ unsigned long harness_rand(unsigned long *state);
 uint64_t harness_cpu_ns(void);
 /* Threads this process has now (the kernel's count, /proc/self/status). */
 int harness_threads_now(void);
+/* The count once it is at most `most`, or after SETTLE_MAX_MS of real
+ * time: a thread just joined leaves the kernel's count soon after, later
+ * on a loaded machine. */
+#define SETTLE_MAX_MS 1000
+int harness_threads_settled(int most);
 /* The calling thread's id as the kernel knows it: unique among the threads
  * alive, and not handed to a new thread soon after one ends. */
 pid_t harness_tid(void);

@@ -6,6 +6,7 @@
 #endif
 #include "common.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,19 @@ int harness_threads_now(void)
 	fclose(f);
 	if (n < 0)
 		app_error("harness_threads_now: no Threads line in /proc/self/status");
+	return n;
+}
+
+int harness_threads_settled(int most)
+{
+	int n = harness_threads_now();
+
+	/* poll(), not a sleep: real time even under a controlled schedule,
+	 * whose sleeps are virtual and would leave no time to leave. */
+	for (int ms = 0; n > most && ms < SETTLE_MAX_MS; ms++) {
+		(void)poll(NULL, 0, 1);
+		n = harness_threads_now();
+	}
 	return n;
 }
 

@@ -98,8 +98,8 @@ void schedule_trace_once(void);
  * steps and fails the test; never returns. Called with S.lock held. */
 void schedule_deadlock(const struct sthread *me) __attribute__((noreturn));
 /* schedule_report.c: thread t has run STALL_MS without a switch point.
- * Says so and ends the test as passed (its verdict is the seeds');
- * never returns. Called with S.lock held. */
+ * Says so and ends the test with SCHEDULE_GAVE_UP_EXIT (its verdict is
+ * the seeds'); never returns. Called with S.lock held. */
 void schedule_abandon(const struct sthread *t) __attribute__((noreturn));
 /* Prints the last steps on stderr, each thread at its line of the program. */
 void schedule_print_trace(void);

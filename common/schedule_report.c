@@ -182,10 +182,10 @@ void schedule_abandon(const struct sthread *t)
 	fprintf(stderr, "SCHEDULE=%s gives this test up: thread %d has run for %d ms without a "
 		"synchronisation call (%s %s): a loop on plain or atomic memory, or "
 		"a call that blocks, where a schedule cannot take turns. The chaos seeds' verdict "
-		"stands.\n", S.name, t->id, STALL_MS, t->depth > 0 ? "its last was at" :
-		"none since it started in", at.words);
+		"stands (exit status %d).\n", S.name, t->id, STALL_MS, t->depth > 0 ? "its last was at" :
+		"none since it started in", at.words, SCHEDULE_GAVE_UP_EXIT);
 	fflush(stderr);
-	_exit(0);
+	_exit(SCHEDULE_GAVE_UP_EXIT);
 }
 
 /* ---- deadlocks ---- */

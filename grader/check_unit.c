@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "checks.h"
+#include "common.h"
 #include "lab_jobs.h"
 
 /* What one run's log says about one test. */
@@ -18,6 +19,7 @@ struct outcome {
 	char *message; /* Check's message, with its file:line */
 	int timeout;   /* k: the k-th test of the log that timed out or was killed; 0: neither */
 	bool killed;   /* by SIGKILL: the grader stopped it if a stopped block is its */
+	bool gave_up;  /* a schedule could not explore it (SCHEDULE_GAVE_UP_EXIT) */
 };
 
 static const char *child_text(xmlNode *n, const char *name)
@@ -37,6 +39,15 @@ static long row_of(struct result *rows, size_t n, const char *check, const char 
 		    strcmp(rows[i].id + strlen(check) + 1, test) == 0)
 			return (long)i;
 	return -1;
+}
+
+/* Check's words for a test process that ended with the status a schedule
+ * gives up with. */
+static bool gave_up(const char *msg)
+{
+	char said[64];
+	snprintf(said, sizeof said, "Early exit with return value %d", SCHEDULE_GAVE_UP_EXIT);
+	return msg && strcmp(msg, said) == 0;
 }
 
 static void read_test(xmlNode *t, const char *check, struct result *rows, size_t n,
@@ -65,6 +76,7 @@ static void read_test(xmlNode *t, const char *check, struct result *rows, size_t
 		out[i].message = xasprintf("%s%s%s", msg ? msg : "no message",
 		                           fn ? " (at " : "", fn ? fn : "");
 		out[i].killed = msg && !strncmp(msg, "Received signal 9 ", 18);
+		out[i].gave_up = gave_up(msg);
 		if (msg && (strstr(msg, "Test timeout expired") || out[i].killed)) {
 			out[i].timeout = 1; /* its rank among the log's timeouts */
 			for (size_t j = 0; j < n; j++)
@@ -318,6 +330,13 @@ static void judge_seed(struct lab_ctx *ctx, json_t *check, const struct unit_run
 			free(not_run);
 		} else if (!out[i].seen) {
 			fail_row(ctx, &rows[i], check, test, u, missing, r->timed_out);
+		} else if (!out[i].passed && out[i].gave_up && u->schedule) {
+			strappend(&rows[i].output, "%sNot explored under the schedule %s: a thread of "
+			          "this test ran 1 s without a synchronisation call (a loop on a plain "
+			          "or atomic variable, or a blocking call), or the test started more "
+			          "threads than a schedule keeps. Its verdict is the seeds'.",
+			          rows[i].output && *rows[i].output ? "\n" : "", u->ran[0] ? u->ran :
+			          u->schedule);
 		} else if (!out[i].passed) {
 			if (out[i].timeout > 0)
 				say_limit(&out[i].message, check);

@@ -162,8 +162,7 @@ START_TEST(test_pipeline_joins_every_thread)
 		ck_assert_msg(r.place_calls == 14, "pipeline_run returned when %d of 14 chunks "
 			      "were placed (round %d): it may return only once the consumer has "
 			      "placed every chunk and been joined", r.place_calls, round + 1);
-		work_sleep_ms(20);	/* a joined thread leaves the kernel's count soon after */
-		after = harness_threads_now();
+		after = harness_threads_settled(before);
 		ck_assert_msg(after == before, "pipeline_run returned with %d threads still "
 			      "running (round %d): it returns only after joining every thread "
 			      "it started, workers and consumer", after - before, round + 1);

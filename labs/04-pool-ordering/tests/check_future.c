@@ -23,7 +23,6 @@
 #define HELD_MS 200		/* how long the gate stays shut while getters wait */
 #define WAKE_MS 2000		/* a woken getter returns well within this */
 #define IDLE_CPU_MS 20		/* what four waiting getters may use in HELD_MS */
-#define JOIN_SETTLE_MS 20	/* a joined thread leaves the kernel's count soon after */
 
 static void setup(void)
 {
@@ -263,8 +262,7 @@ START_TEST(test_pool_destroy_finishes_queued_calls)
 		fs[i] = pool_submit(p, task_watched, task_input(i));
 	pool_destroy(p);	/* at once: most calls are still queued */
 	r = task_watch_stop();
-	work_sleep_ms(JOIN_SETTLE_MS);
-	left = harness_threads_now() - before;
+	left = harness_threads_settled(before) - before;
 	ck_assert_msg(r.returned == 40, "pool_destroy, called right after 40 calls of 2 ms "
 		      "were submitted to 2 workers, returned when %d of them had run: it must "
 		      "let the workers finish every queued call before they stop", r.returned);

@@ -15,7 +15,6 @@
 #include "pool.h"
 
 #define UNSET ((void *)-1)	/* what out[i] holds before pool_map */
-#define JOIN_SETTLE_MS 20	/* a joined thread leaves the kernel's count soon after */
 
 static void *inputs[TASKS_MAX], *outputs[TASKS_MAX];
 static int ms[TASKS_MAX];
@@ -205,8 +204,7 @@ START_TEST(test_pool_create_starts_workers_destroy_joins)
 		started = harness_threads_now() - before;
 		pool_map(p, task_watched, inputs, outputs, 2 * sizes[k]);
 		pool_destroy(p);
-		work_sleep_ms(JOIN_SETTLE_MS);
-		left = harness_threads_now() - before;
+		left = harness_threads_settled(before) - before;
 		ck_assert_msg(started == sizes[k], "pool_create(%d) returned with %d threads "
 			      "started: it starts all its %d workers before it returns, and no "
 			      "other thread", sizes[k], started, sizes[k]);

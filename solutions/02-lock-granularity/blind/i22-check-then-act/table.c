@@ -1,0 +1,123 @@
+/* table.c - part A: a hash table of int keys that many threads use at once.
+ * Every access waits on a slow device (work_sleep_ms) while it holds the
+ * lock that guards its data. */
+/* Locking: a lock per bucket. bucket.mtx guards bucket.head and all the
+ * nodes of that bucket's chain. The table struct itself is read-only once
+ * table_new has returned. */
+#include "granularity.h"
+
+#include <stdlib.h>
+
+#include "common.h"
+
+struct node {
+	int key;
+	int value;
+	struct node *next;
+};
+
+struct bucket {
+	pthread_mutex_t mtx;	/* guards head + chain */
+	struct node *head;	/* the chain of this bucket's keys */
+};
+
+struct table {
+	int nbuckets;		/* set by table_new, only read afterwards */
+	int latency_ms;		/* likewise */
+	struct bucket *buckets;	/* nbuckets of them */
+};
+
+struct table *table_new(int nbuckets, int latency_ms)
+{
+	struct table *t = Calloc(1, sizeof(*t));
+	int i;
+
+	t->nbuckets = nbuckets;
+	t->latency_ms = latency_ms;
+	t->buckets = Calloc((size_t)nbuckets, sizeof(*t->buckets));
+	for (i = 0; i < nbuckets; i++)
+		Pthread_mutex_init(&t->buckets[i].mtx, NULL);
+	return t;
+}
+
+void table_free(struct table *t)
+{
+	for (int i = 0; i < t->nbuckets; i++) {
+		struct node *n = t->buckets[i].head, *next;
+
+		for (; n != NULL; n = next) {
+			next = n->next;
+			free(n);
+		}
+		Pthread_mutex_destroy(&t->buckets[i].mtx);
+	}
+	free(t->buckets);
+	free(t);
+}
+
+/* Locks key's bucket and returns it (after the slow device). */
+static struct bucket *lock_bucket(struct table *t, int key)
+{
+	struct bucket *b = &t->buckets[(unsigned)key % (unsigned)t->nbuckets];
+
+	Pthread_mutex_lock(&b->mtx);
+	work_sleep_ms(t->latency_ms);	/* the slow device: inside the lock */
+	return b;
+}
+
+static void unlock_bucket(struct bucket *b)
+{
+	Pthread_mutex_unlock(&b->mtx);
+}
+
+/* The node that holds key in bucket b, or NULL. */
+static struct node *find(struct bucket *b, int key)
+{
+	struct node *n = b->head;
+
+	chaos_point();		/* between reading the head and walking the chain */
+	while (n != NULL && n->key != key)
+		n = n->next;
+	return n;
+}
+
+void table_put(struct table *t, int key, int value)
+{
+	struct bucket *b = lock_bucket(t, key);
+	struct node *n = find(b, key);
+
+	if (n != NULL) {
+		n->value = value;
+	} else {
+		n = Malloc(sizeof(*n));
+		n->key = key;
+		n->value = value;
+		n->next = b->head;
+		chaos_point();		/* between reading the head and writing it */
+		b->head = n;
+	}
+	unlock_bucket(b);
+}
+
+bool table_get(struct table *t, int key, int *value)
+{
+	struct bucket *b = lock_bucket(t, key);
+	struct node *n = find(b, key);
+	bool found = n != NULL;
+
+	if (found)
+		*value = n->value;
+	unlock_bucket(b);
+	return found;
+}
+
+int table_count(struct table *t)
+{
+	int count = 0;
+
+	/* Called only while no other thread uses the table (granularity.h). */
+	for (int i = 0; i < t->nbuckets; i++)
+		for (struct node *n = t->buckets[i].head; n != NULL; n = n->next)
+			count++;
+	return count;
+}
