@@ -51,6 +51,19 @@ static inline bool check_selected(const char *test)
 	return list == NULL || *list == '\0' || comma_list_has(list, test);
 }
 
+/* Each test runs through check_run_test, which tells the scheduler its
+ * name first: a test a schedule gave up is not tried again under the next
+ * schedules (schedule_test_begins). */
+#define CHECK_TESTS_MAX 64
+static const TTest *check_tests[CHECK_TESTS_MAX];
+static TTest check_runs[CHECK_TESTS_MAX];
+
+static void check_run_test(int i)
+{
+	schedule_test_begins(check_tests[i]->name);
+	check_tests[i]->fn(0);
+}
+
 /* One suite, one test case: the tests (a NULL-terminated list, run in
  * that order, or those CHECK_TESTS names), each with setup run first in
  * its own process. */
@@ -62,9 +75,16 @@ static inline Suite *check_suite(const char *name, void (*setup)(void),
 
 	schedule_set_fail(check_schedule_fail);
 	tcase_add_checked_fixture(tc, setup, NULL);
-	for (; *tests != NULL; tests++)
-		if (check_selected((*tests)->name))
-			tcase_add_test(tc, *tests);
+	for (int i = 0; tests[i] != NULL; i++) {
+		if (i == CHECK_TESTS_MAX)
+			app_error("check_suite: more than CHECK_TESTS_MAX tests");
+		if (!check_selected(tests[i]->name))
+			continue;
+		check_tests[i] = tests[i];
+		check_runs[i] = *tests[i];
+		check_runs[i].fn = check_run_test;
+		tcase_add_loop_test(tc, &check_runs[i], i, i + 1);	/* fn(i) */
+	}
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -121,6 +121,10 @@ void schedule_yield(void);
 int schedule_count(void);
 const char *schedule_select(int k);
 void schedule_set_fail(void (*fail)(const char *msg));
+/* check_main.h calls it as each test starts, in the test's own process:
+ * a test that a schedule of this run gave up ends at once with
+ * SCHEDULE_GAVE_UP_EXIT, and one it gives up now is remembered. */
+void schedule_test_begins(const char *name);
 
 /* A test a schedule cannot explore (a thread ran 1 s without a turn, or
  * more threads than the scheduler keeps) ends with this exit status:

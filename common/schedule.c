@@ -115,6 +115,7 @@ static struct sthread *thread_new(void)
 	struct sthread *t;
 
 	if (S.n == THREADS_MAX) {	/* not a failure: more than a schedule keeps */
+		schedule_gave_up_note();
 		fprintf(stderr, "SCHEDULE=%s gives this test up: it starts more than %d threads. "
 			"The chaos seeds' verdict stands (exit status %d).\n", S.name, THREADS_MAX,
 			SCHEDULE_GAVE_UP_EXIT);
@@ -181,6 +182,62 @@ static void *watch(void *arg)
 		if (still >= STALL_MS)
 			schedule_abandon(S.t[S.current]);
 		__real_pthread_mutex_unlock(&S.lock);
+	}
+}
+
+/* ---- tests given up: not tried again under the next schedules ----
+ * A file with no name, made before the first test is forked: every test
+ * process appends the name of a test it gives up, and reads it as its
+ * own test begins. */
+static int gave_up_fd = -1;
+static char running_test[128];
+
+static void gave_up_open(void)
+{
+	FILE *f = tmpfile();
+
+	if (f != NULL)
+		gave_up_fd = dup(fileno(f));	/* the stream's fd outlives fclose */
+	if (f != NULL)
+		fclose(f);
+}
+
+/* Whether name is a line of the file. */
+static bool gave_up_before(const char *name)
+{
+	char buf[8192], *p;
+	ssize_t n;
+
+	if (gave_up_fd < 0 || (n = pread(gave_up_fd, buf, sizeof(buf) - 1, 0)) <= 0)
+		return false;
+	buf[n] = '\0';
+	for (p = strtok(buf, "\n"); p != NULL; p = strtok(NULL, "\n"))
+		if (strcmp(p, name) == 0)
+			return true;
+	return false;
+}
+
+void schedule_gave_up_note(void)
+{
+	char line[sizeof(running_test) + 1];
+	int n;
+
+	if (gave_up_fd < 0 || running_test[0] == '\0')
+		return;
+	n = snprintf(line, sizeof(line), "%s\n", running_test);
+	if (lseek(gave_up_fd, 0, SEEK_END) >= 0)
+		(void)!__real_write(gave_up_fd, line, (size_t)n);
+}
+
+void schedule_test_begins(const char *name)
+{
+	if (!schedule_on())
+		return;
+	snprintf(running_test, sizeof(running_test), "%s", name);
+	if (gave_up_before(name)) {
+		fprintf(stderr, "SCHEDULE=%s: %s was given up under an earlier schedule.\n",
+			S.name, name);
+		_exit(SCHEDULE_GAVE_UP_EXIT);
 	}
 }
 
@@ -258,6 +315,7 @@ static void schedule_setup(void)
 	signal(SIGBUS, trace_on_crash);
 	signal(SIGABRT, trace_on_crash);
 	signal(SIGFPE, trace_on_crash);
+	gave_up_open();
 	S.on = true;
 	watch_start();
 }

@@ -90,6 +90,9 @@ extern struct sched S;
 /* schedule.c */
 struct sobj *obj_of(const void *addr, enum obj_kind kind);
 void schedule_stop(void);
+/* Notes that the running test was given up: check_main.h's later
+ * schedules skip it (schedule_test_begins). */
+void schedule_gave_up_note(void);
 /* Prints the last steps, once, if a schedule runs threads; scheduling ends. */
 void schedule_trace_once(void);
 

@@ -179,6 +179,7 @@ void schedule_abandon(const struct sthread *t)
 		depth = t->depth;
 	}
 	places((void *const (*)[FRAMES])&frames, &depth, 1, &at);
+	schedule_gave_up_note();
 	fprintf(stderr, "SCHEDULE=%s gives this test up: thread %d has run for %d ms without a "
 		"synchronisation call (%s %s): a loop on plain or atomic memory, or "
 		"a call that blocks, where a schedule cannot take turns. The chaos seeds' verdict "
