@@ -126,11 +126,13 @@ void schedule_set_fail(void (*fail)(const char *msg));
  * SCHEDULE_GAVE_UP_EXIT, and one it gives up now is remembered. */
 void schedule_test_begins(const char *name);
 
-/* A test a schedule cannot explore (a thread ran 1 s without a turn, or
+/* A test a schedule cannot explore (a thread ran SCHEDULE_STALL_MS without a turn, or
  * more threads than the scheduler keeps) ends with this exit status:
  * Check says "Early exit with return value 75", check_main.h goes on to
  * the next schedule, and the grader leaves the test the seeds' verdict. */
 #define SCHEDULE_GAVE_UP_EXIT 75
+#define SCHEDULE_GAVE_UP_SAYS "Early exit with return value 75"	/* Check's words */
+#define SCHEDULE_STALL_MS 1000	/* a thread's time without a turn before that */
 
 /* schedule_parse.c: reads SCHEDULE's value into sp without side effects;
  * false if it is neither random:SEED nor pct:DEPTH:SEED (DEPTH 1 to

@@ -44,7 +44,7 @@ LDLIBS  := -lm
 
 COMMON_SRC := $(COMMON_DIR)/report.c $(COMMON_DIR)/sync.c $(COMMON_DIR)/sys.c \
               $(COMMON_DIR)/schedule.c $(COMMON_DIR)/schedule_report.c \
-              $(COMMON_DIR)/schedule_parse.c $(COMMON_DIR)/clock.c \
+              $(COMMON_DIR)/schedule_parse.c $(COMMON_DIR)/schedule_watch.c $(COMMON_DIR)/clock.c \
               $(COMMON_DIR)/work.c $(COMMON_DIR)/chaos.c $(COMMON_DIR)/trace.c $(COMMON_DIR)/run.c
 # A coverage build also flushes its counts at _exit (common/coverage/); the
 # memory check's build looks for leaks in the tests' own processes only

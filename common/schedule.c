@@ -147,116 +147,11 @@ static void start_fresh(void)
 	self->tid = pthread_self();
 }
 
-/* ---- the watchdog: a thread that never comes back to a switch point ----
- * A loop that waits on plain or atomic memory (a spin lock of one's own),
- * or a call that blocks outside the scheduler's sight, keeps the only turn
- * for ever, though real threads would get past it. When no step has been
- * taken for STALL_MS, the schedule cannot explore this test: the process
- * says so and ends with SCHEDULE_GAVE_UP_EXIT, leaving the test's verdict
- * to the seeds (a real hang hangs them too). */
-/* Another thread than the runner's waits for the turn. */
-static bool someone_waits(void)
-{
-	for (int i = 0; i < S.n; i++)
-		if (i != S.current && S.t[i]->state != DONE)
-			return true;
-	return false;
-}
-
-static void *watch(void *arg)
-{
-	const struct timespec tick = { 0, 100 * 1000000L };
-	uint64_t last = ~0ull;
-	int still = 0;
-
-	(void)arg;
-	for (;;) {
-		__real_nanosleep(&tick, NULL);
-		__real_pthread_mutex_lock(&S.lock);
-		if (!S.on) {
-			__real_pthread_mutex_unlock(&S.lock);
-			return NULL;
-		}
-		still = S.steps == last && someone_waits() ? still + 100 : 0;
-		last = S.steps;
-		if (still >= STALL_MS)
-			schedule_abandon(S.t[S.current]);
-		__real_pthread_mutex_unlock(&S.lock);
-	}
-}
-
-/* ---- tests given up: not tried again under the next schedules ----
- * A file with no name, made before the first test is forked: every test
- * process appends the name of a test it gives up, and reads it as its
- * own test begins. */
-static int gave_up_fd = -1;
-static char running_test[128];
-
-static void gave_up_open(void)
-{
-	FILE *f = tmpfile();
-
-	if (f != NULL)
-		gave_up_fd = dup(fileno(f));	/* the stream's fd outlives fclose */
-	if (f != NULL)
-		fclose(f);
-}
-
-/* Whether name is a line of the file. */
-static bool gave_up_before(const char *name)
-{
-	char buf[8192], *p;
-	ssize_t n;
-
-	if (gave_up_fd < 0 || (n = pread(gave_up_fd, buf, sizeof(buf) - 1, 0)) <= 0)
-		return false;
-	buf[n] = '\0';
-	for (p = strtok(buf, "\n"); p != NULL; p = strtok(NULL, "\n"))
-		if (strcmp(p, name) == 0)
-			return true;
-	return false;
-}
-
-void schedule_gave_up_note(void)
-{
-	char line[sizeof(running_test) + 1];
-	int n;
-
-	if (gave_up_fd < 0 || running_test[0] == '\0')
-		return;
-	n = snprintf(line, sizeof(line), "%s\n", running_test);
-	if (lseek(gave_up_fd, 0, SEEK_END) >= 0)
-		(void)!__real_write(gave_up_fd, line, (size_t)n);
-}
-
-void schedule_test_begins(const char *name)
-{
-	if (!schedule_on())
-		return;
-	snprintf(running_test, sizeof(running_test), "%s", name);
-	if (gave_up_before(name)) {
-		fprintf(stderr, "SCHEDULE=%s: %s was given up under an earlier schedule.\n",
-			S.name, name);
-		_exit(SCHEDULE_GAVE_UP_EXIT);
-	}
-}
-
-/* In every process that schedules, from its start: a forked test gets one
- * before its body runs, so the tests that count the process's threads
- * count it in their "before". */
-static void watch_start(void)
-{
-	pthread_t tid;
-
-	if (__real_pthread_create(&tid, NULL, watch, NULL) == 0)
-		pthread_detach(tid);
-}
-
 static void at_fork_child(void)
 {
 	pthread_mutex_init(&S.lock, NULL);
 	start_fresh();
-	watch_start();
+	schedule_watch_start();
 }
 
 void schedule_set_fail(void (*fail)(const char *msg))
@@ -315,9 +210,9 @@ static void schedule_setup(void)
 	signal(SIGBUS, trace_on_crash);
 	signal(SIGABRT, trace_on_crash);
 	signal(SIGFPE, trace_on_crash);
-	gave_up_open();
+	schedule_gave_up_open();
 	S.on = true;
-	watch_start();
+	schedule_watch_start();
 }
 
 bool schedule_on(void)

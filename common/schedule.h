@@ -19,7 +19,7 @@
 #define SPURIOUS_ONE_IN 64	/* a switch point wakes a waiter with no signal */
 #define RING 64			/* steps kept for the trace */
 #define FRAMES 8		/* return addresses kept a step */
-#define STALL_MS 1000		/* no step for this long: the schedule gives up */
+#define STALL_MS SCHEDULE_STALL_MS	/* no step for this long: the schedule gives up */
 
 enum strategy { STRATEGY_RANDOM, STRATEGY_PCT };
 enum tstate { RUNNING, WANTS_LOCK, WANTS_READ, COND_WAIT, JOINING, SLEEPING, BARRIER_WAIT,
@@ -90,6 +90,11 @@ extern struct sched S;
 /* schedule.c */
 struct sobj *obj_of(const void *addr, enum obj_kind kind);
 void schedule_stop(void);
+/* schedule_watch.c: the watchdog, started in every process that
+ * schedules (at setup, and in each forked test before its body), and the
+ * file of tests given up, made once before the first test is forked. */
+void schedule_watch_start(void);
+void schedule_gave_up_open(void);
 /* Notes that the running test was given up: check_main.h's later
  * schedules skip it (schedule_test_begins). */
 void schedule_gave_up_note(void);

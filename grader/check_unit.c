@@ -41,15 +41,6 @@ static long row_of(struct result *rows, size_t n, const char *check, const char 
 	return -1;
 }
 
-/* Check's words for a test process that ended with the status a schedule
- * gives up with. */
-static bool gave_up(const char *msg)
-{
-	char said[64];
-	snprintf(said, sizeof said, "Early exit with return value %d", SCHEDULE_GAVE_UP_EXIT);
-	return msg && strcmp(msg, said) == 0;
-}
-
 static void read_test(xmlNode *t, const char *check, struct result *rows, size_t n,
                       struct outcome *out, long *unknown)
 {
@@ -76,7 +67,7 @@ static void read_test(xmlNode *t, const char *check, struct result *rows, size_t
 		out[i].message = xasprintf("%s%s%s", msg ? msg : "no message",
 		                           fn ? " (at " : "", fn ? fn : "");
 		out[i].killed = msg && !strncmp(msg, "Received signal 9 ", 18);
-		out[i].gave_up = gave_up(msg);
+		out[i].gave_up = msg && strcmp(msg, SCHEDULE_GAVE_UP_SAYS) == 0;
 		if (msg && (strstr(msg, "Test timeout expired") || out[i].killed)) {
 			out[i].timeout = 1; /* its rank among the log's timeouts */
 			for (size_t j = 0; j < n; j++)
@@ -332,11 +323,11 @@ static void judge_seed(struct lab_ctx *ctx, json_t *check, const struct unit_run
 			fail_row(ctx, &rows[i], check, test, u, missing, r->timed_out);
 		} else if (!out[i].passed && out[i].gave_up && u->schedule) {
 			strappend(&rows[i].output, "%sNot explored under the schedule %s: a thread of "
-			          "this test ran 1 s without a synchronisation call (a loop on a plain "
+			          "this test ran %g s without a synchronisation call (a loop on a plain "
 			          "or atomic variable, or a blocking call), or the test started more "
 			          "threads than a schedule keeps. Its verdict is the seeds'.",
 			          rows[i].output && *rows[i].output ? "\n" : "", u->ran[0] ? u->ran :
-			          u->schedule);
+			          u->schedule, SCHEDULE_STALL_MS / 1000.0);
 		} else if (!out[i].passed) {
 			if (out[i].timeout > 0)
 				say_limit(&out[i].message, check);
