@@ -5,6 +5,7 @@
 #include "common.h"
 #include "schedule.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -58,14 +59,20 @@ static void *watch(void *arg)
  * A file with no name, made before the first test is forked: every test
  * process appends the name of a test it gives up, and reads it as its
  * own test begins. */
+#define GAVE_UP_FD_MIN 100
 static int gave_up_fd = -1;
 static char running_test[128];
 
+/* Its fd is the file's only name, and stands high: a program that closed
+ * its standard descriptors must not get this file as its stdout. */
 void schedule_gave_up_open(void)
 {
-	FILE *f = tmpfile();	/* kept open: its fd is the file's only name */
+	FILE *f = tmpfile();
 
-	gave_up_fd = f != NULL ? fileno(f) : -1;
+	if (f == NULL)
+		return;
+	gave_up_fd = fcntl(fileno(f), F_DUPFD_CLOEXEC, GAVE_UP_FD_MIN);
+	fclose(f);
 }
 
 /* Whether name is a line of the file. */
