@@ -82,13 +82,14 @@ bool lab_parts_valid(json_t *spec);
 /* Runs argv in the lab folder under the sandbox. extra_env: NULL-terminated
  * "NAME=value" entries added to the lab's scrubbed environment. A run that
  * times out, or one of whose tests hung (ctx->stuck_s), marks the lab hung
- * (ctx->hung); once it is, every later run gets at most HUNG_CAP_S and is
- * stopped as soon as nothing in it has run for HUNG_FROZEN_S, and a run cut
- * either way says so in its diagnosis. A test (ctx->stuck_s) in which
- * nothing has run for HUNG_FROZEN_S is stopped at once, hung or not. */
+ * (ctx->hung); once it is, every later run gets at most HUNG_CAP_S, and a
+ * run cut says so in its diagnosis. A program (no ctx->stuck_s), or a test
+ * of a runner (ctx->stuck_s), in which nothing has run for HUNG_FROZEN_S is
+ * stopped at once, hung or not; once the lab is hung, so is a whole runner. */
 int lab_run(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
             double timeout_s, struct sbx_result *r);
-/* The same for a build step (make): never cut, never marks the lab hung. */
+/* The same for a build step (make): never cut or stopped frozen, never marks
+ * the lab hung. */
 int lab_run_build(struct lab_ctx *ctx, char *const *argv, double timeout_s,
                   struct sbx_result *r);
 /* make target in the staged lab, as lab_run_build runs it: every build of

@@ -447,9 +447,11 @@ static void strv_free(char **v)
 	free(v);
 }
 
-int lab_run(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
-            double timeout_s, struct sbx_result *r)
+/* lab_run, and for a build (never frozen, never cut) lab_run_build. */
+static int run_staged(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
+                      double timeout_s, struct sbx_result *r, bool build)
 {
+	bool was_hung = ctx->hung;
 	char **env = lab_env(ctx, extra_env);
 	json_t *files = json_object_get(ctx->spec, "student_files");
 	const char *names[16] = { 0 };
@@ -472,12 +474,12 @@ int lab_run(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
 		.student_files = names, .lab_dir = debug_labdir, .diagnose = true,
 		.stuck_s = ctx->stuck_s, .trace_own = ctx->trace_own,
 		.hang_s = ctx->stuck_s > 0 ? ctx->test_timeout_s : 0,
-		.frozen_s = HUNG_FROZEN_S, .hung = ctx->hung, .cut_s = HUNG_CAP_S / 2,
+		.frozen_s = build ? 0 : HUNG_FROZEN_S, .hung = ctx->hung, .cut_s = HUNG_CAP_S / 2,
 	};
 	progress_run(o.timeout_s); /* a terminal's status line counts down its deadline */
 	int rc = sbx_run(&o, r);
 	progress_run(-1);
-	if (rc == 0 && r->frozen)
+	if (rc == 0 && r->frozen && was_hung)
 		strappend(&r->diagnosis, "  (An earlier check of this lab hung, so this run was "
 		          "stopped as soon as nothing in it ran: fix that hang first.)\n");
 	else if (rc == 0 && r->timed_out && o.timeout_s < timeout_s)
@@ -493,6 +495,12 @@ int lab_run(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
 	free(batch);
 	free(debug_labdir);
 	return rc;
+}
+
+int lab_run(struct lab_ctx *ctx, char *const *argv, char *const *extra_env,
+            double timeout_s, struct sbx_result *r)
+{
+	return run_staged(ctx, argv, extra_env, timeout_s, r, false);
 }
 
 /* make TARGET in the staged lab, as every build of the grader runs it: its
@@ -527,7 +535,7 @@ int lab_run_build(struct lab_ctx *ctx, char *const *argv, double timeout_s,
 {
 	bool hung = ctx->hung;
 	ctx->hung = false;
-	int rc = lab_run(ctx, argv, NULL, timeout_s, r);
+	int rc = run_staged(ctx, argv, NULL, timeout_s, r, true);
 	ctx->hung = hung;
 	return rc;
 }

@@ -69,7 +69,7 @@ void sbx_drain_for(void *ctx, int ms)
 	}
 }
 
-/* At the deadline, or frozen once a hang is known: diagnosed, to be killed. */
+/* At the deadline, or frozen: diagnosed, to be killed. */
 static void on_timeout(struct run *run)
 {
 	struct sbx_procs ps = { 0 };

@@ -48,9 +48,10 @@
  * such a forked process is diagnosed at once and killed by the sandbox,
  * not left to its runner; and once a hang is known (o->hung, or a test of
  * this run hung: it was stopped, or was still alive near hang_s), so is
- * every forked process still running after cut_s. With hung, a whole run
- * that is frozen is stopped as on a timeout (r->frozen). Time spent
- * diagnosing does not count as frozen time.
+ * every forked process still running after cut_s. A whole run that is
+ * frozen is stopped as on a timeout (r->frozen) when it is a program (no
+ * stuck_s), or with hung. Time spent diagnosing does not count as frozen
+ * time.
  *
  * Files: sandbox.c runs (output, deadline, kill); sandbox_watch.c watches
  * stuck and frozen processes meanwhile; sandbox_setup.c decides the

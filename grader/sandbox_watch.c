@@ -1,7 +1,8 @@
 /* sandbox_watch.c - what the sandbox watches while a run goes on (see
  * sandbox.h): the test processes a runner forks, diagnosed when they stay
  * stuck and stopped when they are frozen or a hang is already known, and,
- * once a hang is known, the whole run, stopped when it is frozen. */
+ * the whole run, stopped when it is frozen (a program, or once a hang is
+ * known). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -14,10 +15,17 @@
 
 #define NEAR_TIMEOUT 0.9  /* a stuck test still alive at this share of its runner's timeout hung */
 
+/* A whole run is watched for being frozen once a hang is known, or when it
+ * is a program rather than a runner of tests: a runner waiting for a frozen
+ * test looks frozen too, but only its test is to be stopped. */
+static bool whole_watched(const struct sbx_opts *o)
+{
+	return o->frozen_s > 0 && (o->hung || o->stuck_s <= 0);
+}
+
 bool sbx_watching(const struct run *run)
 {
-	const struct sbx_opts *o = run->o;
-	return o->stuck_s > 0 || (o->hung && o->frozen_s > 0);
+	return run->o->stuck_s > 0 || whole_watched(run->o);
 }
 
 /* One look at w's tree: it stays still while its threads use no CPU and
@@ -180,7 +188,7 @@ void sbx_watch_scan(struct run *run)
 	struct sbx_procs ps = { 0 }, all = { 0 };
 	sbx_descendants(run->since, &ps);
 	bool stopped = run->o->stuck_s > 0 && watch_tests(run, &ps, now);
-	if (run->o->hung && run->o->frozen_s > 0 && !stopped) {
+	if (whole_watched(run->o) && !stopped) {
 		for (size_t i = 0; i < ps.n; i++)
 			if (!sbx_is_wrapper(&ps.p[i]))
 				sbx_procs_push(&all, &ps.p[i]);

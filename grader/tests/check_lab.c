@@ -281,6 +281,36 @@ START_TEST(test_lab_hint_hang_never_points_above)
 }
 END_TEST
 
+/* A program in which nothing runs is stopped once HUNG_FROZEN_S has shown
+ * it, before any hang of the lab is known, and marks the lab hung; its
+ * diagnosis blames no earlier check. A build that sleeps is waited for. */
+START_TEST(test_lab_run_stops_a_frozen_program_at_once)
+{
+	struct options opt;
+	struct results rs = { 0 };
+	json_t *spec = json_loads(spec_text, 0, NULL);
+	struct lab_ctx ctx = ctx_for(&opt, &rs, spec);
+	char *sub = xasprintf("%s/sub/99-demo", root), *why = NULL;
+	opt.submission = sub;
+	ck_assert_int_eq(chmod(root, 0755), 0); /* the sandbox's user reaches scratch */
+	ck_assert_int_eq(lab_stage(&ctx, sub, &why), 0);
+	struct sbx_result r;
+	char *nap[] = { "sleep", "1", NULL };
+	ck_assert_int_eq(lab_run_build(&ctx, nap, 30, &r), 0);
+	ck_assert(!r.timed_out && !r.frozen && r.exit_code == 0 && !ctx.hung);
+	sbx_result_free(&r);
+	char *argv[] = { "sleep", "60", NULL };
+	ck_assert_int_eq(lab_run(&ctx, argv, NULL, 60, &r), 0);
+	ck_assert_msg(r.timed_out && r.frozen && ctx.hung, "%s", r.diagnosis);
+	ck_assert_msg(strstr(r.diagnosis, "nothing in it having run for 0.5 s") &&
+	              !strstr(r.diagnosis, "earlier check"), "%s", r.diagnosis);
+	sbx_result_free(&r);
+	lab_unstage(&ctx);
+	free(sub); free(why); free(ctx.scratch); free(ctx.labdir); free(ctx.outdir);
+	json_decref(spec);
+}
+END_TEST
+
 /* One run that times out marks the lab hung; every later run of it gets at
  * most HUNG_CAP_S and, timing out, says its deadline was cut; one in which
  * nothing runs is stopped sooner, once HUNG_FROZEN_S has shown it, and says
@@ -377,6 +407,7 @@ int main(void)
 	tcase_add_test(core, test_lab_replay_names_lab_check_seed_and_submission);
 	tcase_add_test(core, test_lab_hint_hang_from_test_then_check_then_lab);
 	tcase_add_test(core, test_lab_hint_hang_never_points_above);
+	tcase_add_test(core, test_lab_run_stops_a_frozen_program_at_once);
 	tcase_add_test(core, test_lab_run_cuts_deadlines_once_the_lab_hung);
 	tcase_add_test(core, test_lab_time_scale_multiplies_every_deadline);
 	tcase_set_timeout(core, 30);
