@@ -107,9 +107,10 @@ void chaos_point(void);
  * SCHEDULE replays the same interleaving. Sleeps and CLOCK_MONOTONIC are
  * virtual. A deadlock is reported when it happens, with the cycle of
  * locks; a failing test prints its last steps. A thread that runs 1 s
- * without one of these calls (a spin on memory, a blocking read) ends the
- * schedule's test with SCHEDULE_GAVE_UP_EXIT, its verdict left to the
- * seeds (schedule.c, the watchdog). Without SCHEDULE, nothing.
+ * without one of these calls (a spin on memory, a blocking read), or a test
+ * whose threads take turns for 1 s, ends the schedule's test with
+ * SCHEDULE_GAVE_UP_EXIT, its verdict left to the seeds (schedule_watch.c).
+ * Without SCHEDULE, nothing.
  * schedule_set_fail: how a deadlock fails the running test (check_main.h
  * gives Check's). */
 bool schedule_on(void);
@@ -126,13 +127,14 @@ void schedule_set_fail(void (*fail)(const char *msg));
  * SCHEDULE_GAVE_UP_EXIT, and one it gives up now is remembered. */
 void schedule_test_begins(const char *name);
 
-/* A test a schedule cannot explore (a thread ran SCHEDULE_STALL_MS without a turn, or
- * more threads than the scheduler keeps) ends with this exit status:
+/* A test a schedule cannot explore (a thread ran SCHEDULE_STALL_MS without a turn, its
+ * threads took turns that long, or more threads than the scheduler keeps) ends with
+ * this exit status:
  * Check says "Early exit with return value 75", check_main.h goes on to
  * the next schedule, and the grader leaves the test the seeds' verdict. */
 #define SCHEDULE_GAVE_UP_EXIT 75
 #define SCHEDULE_GAVE_UP_SAYS "Early exit with return value 75"	/* Check's words */
-#define SCHEDULE_STALL_MS 1000	/* a thread's time without a turn before that */
+#define SCHEDULE_STALL_MS 1000	/* a thread's time without a turn, or a test's, before that */
 
 /* schedule_parse.c: reads SCHEDULE's value into sp without side effects;
  * false if it is neither random:SEED nor pct:DEPTH:SEED (DEPTH 1 to

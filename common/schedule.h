@@ -109,6 +109,8 @@ void schedule_deadlock(const struct sthread *me) __attribute__((noreturn));
  * Says so and ends the test with SCHEDULE_GAVE_UP_EXIT (its verdict is
  * the seeds'); never returns. Called with S.lock held. */
 void schedule_abandon(const struct sthread *t) __attribute__((noreturn));
+/* schedule_report.c: the test has run ms of real time, taking turns. */
+void schedule_abandon_long(int ms) __attribute__((noreturn));
 /* Prints the last steps on stderr, each thread at its line of the program. */
 void schedule_print_trace(void);
 

@@ -189,6 +189,17 @@ void schedule_abandon(const struct sthread *t)
 	_exit(SCHEDULE_GAVE_UP_EXIT);
 }
 
+void schedule_abandon_long(int ms)
+{
+	schedule_gave_up_note();
+	fprintf(stderr, "SCHEDULE=%s gives this test up: it has run for %d ms, its threads taking "
+		"turns without end (a loop that yields or sleeps until something no turn brings: a "
+		"livelock, or a wait of one's own). The chaos seeds' verdict stands (exit status %d).\n",
+		S.name, ms, SCHEDULE_GAVE_UP_EXIT);
+	fflush(stderr);
+	_exit(SCHEDULE_GAVE_UP_EXIT);
+}
+
 /* ---- deadlocks ---- */
 
 static void say(char *msg, size_t *at, const char *fmt, ...)

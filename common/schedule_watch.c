@@ -23,7 +23,10 @@ ssize_t __real_write(int, const void *, size_t);
  * for ever, though real threads would get past it. When no step has been
  * taken for STALL_MS, the schedule cannot explore this test: the process
  * says so and ends with SCHEDULE_GAVE_UP_EXIT, leaving the test's verdict
- * to the seeds (a real hang hangs them too). */
+ * to the seeds (a real hang hangs them too). Threads that do take turns,
+ * but without end (a livelock, a wait that yields until something no turn
+ * brings), are given up the same way once the test has run STALL_MS of
+ * real time: tests under a schedule take milliseconds. */
 /* Another thread than the runner's waits for the turn. */
 static bool someone_waits(void)
 {
@@ -37,7 +40,7 @@ static void *watch(void *arg)
 {
 	const struct timespec tick = { 0, 100 * 1000000L };
 	uint64_t last = ~0ull;
-	int still = 0;
+	int still = 0, ran = 0;
 
 	(void)arg;
 	for (;;) {
@@ -49,8 +52,11 @@ static void *watch(void *arg)
 		}
 		still = S.steps == last && someone_waits() ? still + 100 : 0;
 		last = S.steps;
+		ran += 100;
 		if (still >= STALL_MS)
 			schedule_abandon(S.t[S.current]);
+		if (ran >= STALL_MS && S.steps > 0)
+			schedule_abandon_long(ran);
 		__real_pthread_mutex_unlock(&S.lock);
 	}
 }

@@ -100,15 +100,16 @@ for lab in $(echo "$labs" | tr , ' '); do
 		else
 			cp solutions/"$lab_name"/"$path"/* "$build/"
 		fi
-		if ! make -s -C "$build" "$prog" > "$work/make.log" 2>&1; then
-			echo "$lab  $name: $prog did not build" && cat "$work/make.log" && continue
+		if ! make -s -C "$build" all > "$work/make.log" 2>&1; then
+			echo "$lab  $name: did not build" && cat "$work/make.log" && continue
 		fi
+		bin="$work/build/labs/$lab_name"
 		: > "$work/t"
 		by_seeds=0 by_sched=0 i=0 sched_s=-
 		while [ $i -lt "$n" ]; do
 			t0=$(date +%s%N)
 			for s in $seeds; do
-				if caught "$prog" "$build" "CHAOS_SEED=$s"; then
+				if caught "$prog" "$bin" "CHAOS_SEED=$s"; then
 					by_seeds=$((by_seeds + 1)) && break
 				fi
 			done
@@ -119,7 +120,7 @@ for lab in $(echo "$labs" | tr , ' '); do
 		i=0
 		while [ -n "$sched" ] && [ $i -lt "$n" ]; do
 			t0=$(date +%s%N)
-			! caught "$prog" "$build" "SCHEDULE=$sched" || by_sched=$((by_sched + 1))
+			! caught "$prog" "$bin" "SCHEDULE=$sched" || by_sched=$((by_sched + 1))
 			took "$t0"
 			i=$((i + 1))
 		done

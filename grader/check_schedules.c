@@ -1,8 +1,10 @@
 /* check_schedules.c - a unit check's controlled schedules (common/schedule.c).
  *
- * After the chaos seeds, the tests the spec names run under "count"
+ * Before the chaos seeds, the tests the spec names run under "count"
  * schedules of one strategy, all in one run of the test program, which
- * stops at the first schedule under which a test failed. A schedule
+ * stops at the first schedule under which a test failed (a deadlock is
+ * named there in milliseconds, where a seed would wait for it to freeze);
+ * the seeds then run the tests no schedule failed. A schedule
  * replays exactly, so a test that failed is run once more, alone, under
  * it: that run prints the steps that led to the failure, and the row shows
  * them with the command that replays them. SCHEDULE= on the command line
@@ -91,7 +93,7 @@ bool unit_listed(const char *list, const char *test)
 	return list == NULL || comma_list_has(list, test);
 }
 
-/* The tests to explore: the spec's (or all) that no seed failed. */
+/* The tests to explore: the spec's (or all) that nothing failed yet. */
 static char *still_passing(json_t *sched, const struct result *rows, size_t n)
 {
 	char *spec = tests_of(sched), *left = NULL;
@@ -107,10 +109,11 @@ static char *still_passing(json_t *sched, const struct result *rows, size_t n)
 void unit_schedules(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t n)
 {
 	json_t *sched = json_object_get(check, "schedules");
-	if (!json_is_object(sched) || ctx->hung)
+	/* SEED= replays that seed: the schedules could fail a test before it. */
+	if (!json_is_object(sched) || ctx->hung || ctx->opt->seed >= 0)
 		return;
 	char *tests = still_passing(sched, rows, n), *range = range_of(sched);
-	if (tests) /* a test a seed failed has its verdict */
+	if (tests) /* a test already failed has its verdict */
 		run_schedules(ctx, check, range, tests, rows, n);
 	free(range);
 	free(tests);

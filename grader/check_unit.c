@@ -277,12 +277,14 @@ static bool in_run(const struct unit_run *u, const struct result *row)
 	return unit_listed(u->tests, strchr(row->id, '/') + 1);
 }
 
-/* The log passed every test, but the program then failed: Check's own exit
- * code disagrees, so something ran after the tests (a destructor, atexit). */
-static bool exit_disagrees(const struct sbx_result *r, const struct outcome *out, size_t n)
+/* The log passed every test of the run, but the program then failed: Check's
+ * own exit code disagrees, so something ran after the tests (a destructor,
+ * atexit). */
+static bool exit_disagrees(const struct unit_run *u, const struct result *rows,
+                           const struct sbx_result *r, const struct outcome *out, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!out[i].seen || !out[i].passed)
+		if (in_run(u, &rows[i]) && (!out[i].seen || !out[i].passed))
 			return false;
 	return r->exit_code != 0 || r->term_signal != 0;
 }
@@ -301,6 +303,22 @@ static void say_limit(char **message, json_t *check)
 	*message = said;
 }
 
+/* What a row that passed this run says. The schedules run first: a seed
+ * that passed a row the schedules passed says both, and one that passed a
+ * row the schedules could not explore keeps their note. */
+static char *passed_text(const struct unit_run *u, const char *before)
+{
+	const char *explored = before ? strstr(before, "the schedules ") : NULL;
+	const char *note = before ? strstr(before, "Not explored under the schedule") : NULL;
+	if (u->schedule)
+		return xasprintf("passed the schedules %s", u->schedule);
+	if (note)
+		return xasprintf("passed under every seed up to %ld\n%s", u->seed, note);
+	if (explored)
+		return xasprintf("passed under every seed up to %ld and %s", u->seed, explored);
+	return xasprintf("passed under every seed up to %ld", u->seed);
+}
+
 /* Fails the rows this run's log fails; a row passes only while no run failed it. */
 static void judge_seed(struct lab_ctx *ctx, json_t *check, const struct unit_run *u,
                        struct result *rows, size_t n, struct outcome *out,
@@ -308,7 +326,7 @@ static void judge_seed(struct lab_ctx *ctx, json_t *check, const struct unit_run
 {
 	json_t *tests = json_object_get(check, "tests");
 	char *missing = missing_reason(r);
-	char *late = exit_disagrees(r, out, n) ? xasprintf("Every test passed, then the test "
+	char *late = exit_disagrees(u, rows, r, out, n) ? xasprintf("Every test passed, then the test "
 		"program failed (exit code %d, signal %d): something in your code ran after the "
 		"tests and broke, or tried to end the run early.", r->exit_code, r->term_signal) : NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -324,8 +342,9 @@ static void judge_seed(struct lab_ctx *ctx, json_t *check, const struct unit_run
 		} else if (!out[i].passed && out[i].gave_up && u->schedule) {
 			strappend(&rows[i].output, "%sNot explored under the schedule %s: a thread of "
 			          "this test ran %g s without a synchronisation call (a loop on a plain "
-			          "or atomic variable, or a blocking call), or the test started more "
-			          "threads than a schedule keeps. Its verdict is the seeds'.",
+			          "or atomic variable, or a blocking call), its threads took turns for "
+			          "as long without end (a livelock, or a wait that yields), or the test "
+			          "started more threads than a schedule keeps. Its verdict is the seeds'.",
 			          rows[i].output && *rows[i].output ? "\n" : "", u->ran[0] ? u->ran :
 			          u->schedule, SCHEDULE_STALL_MS / 1000.0);
 		} else if (!out[i].passed) {
@@ -341,9 +360,7 @@ static void judge_seed(struct lab_ctx *ctx, json_t *check, const struct unit_run
 		} else if (late) {
 			fail_row(ctx, &rows[i], check, test, u, late, false);
 		} else {
-			row_set(&rows[i], V_PASS, u->schedule ? xasprintf("passed under every seed and "
-			        "the schedules %s", u->schedule) : xasprintf("passed under every seed up "
-			        "to %ld", u->seed));
+			row_set(&rows[i], V_PASS, passed_text(u, rows[i].output));
 		}
 	}
 	free(missing);
@@ -419,10 +436,11 @@ enum seed_end unit_run_suite(struct lab_ctx *ctx, json_t *check, struct unit_run
 	return end;
 }
 
-static enum seed_end run_seed(struct lab_ctx *ctx, json_t *check, long seed,
+/* One seed, on the tests named (NULL: every test). */
+static enum seed_end run_seed(struct lab_ctx *ctx, json_t *check, long seed, const char *tests,
                               struct result *rows, size_t n)
 {
-	struct unit_run u = { .seed = seed };
+	struct unit_run u = { .seed = seed, .tests = tests };
 	return unit_run_suite(ctx, check, &u, rows, n);
 }
 
@@ -495,6 +513,7 @@ static bool seed_ended(struct lab_ctx *ctx, enum seed_end end, long s, bool last
 
 struct seeds_at_once {
 	json_t *check, *seeds;
+	const char *tests;
 	struct result *rows;
 	size_t row, n;
 	bool over;
@@ -510,7 +529,7 @@ static int seed_part(struct lab_ctx *ctx, size_t i, void *arg)
 {
 	struct seeds_at_once *S = arg;
 	long s = later_seed(S, i);
-	return run_seed(ctx, S->check, s, &ctx->rs->rows[S->row], S->n);
+	return run_seed(ctx, S->check, s, S->tests, &ctx->rs->rows[S->row], S->n);
 }
 
 static void take_row(struct result *to, struct result *from)
@@ -541,12 +560,33 @@ static void seed_back(struct lab_ctx *ctx, size_t i, struct result *got, int end
 
 static void run_seeds(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t n);
 
+/* The schedules first: a deadlock they reach is named in milliseconds,
+ * where a seed would hang; the seeds then run the tests no schedule failed. */
 void check_unit(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t n)
 {
 	if (unit_schedule_replay(ctx, check, rows, n))
 		return;
-	run_seeds(ctx, check, rows, n);
+	/* In a lab that hung, the seeds' cut deadline finds such a hang as fast. */
+	if (!ctx->hung && hangs_without_tests(ctx, check, rows, n))
+		return;
 	unit_schedules(ctx, check, rows, n);
+	run_seeds(ctx, check, rows, n);
+}
+
+/* The tests no schedule failed, comma-separated; NULL when that is every
+ * test, "" when none is left. */
+static char *seeds_tests(const struct result *rows, size_t n)
+{
+	char *left = xstrdup("");
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].verdict != V_FAIL)
+			strappend(&left, "%s%s", k++ ? "," : "", strchr(rows[i].id, '/') + 1);
+	if (k == n) {
+		free(left);
+		return NULL;
+	}
+	return left;
 }
 
 static void run_seeds(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t n)
@@ -557,8 +597,9 @@ static void run_seeds(struct lab_ctx *ctx, json_t *check, struct result *rows, s
 		seeds = one = json_pack("[I]", (json_int_t)(ctx->opt->seed >= 0 ? ctx->opt->seed : 1));
 	size_t i;
 	json_t *seed;
-	/* In a lab that hung, the seeds' cut deadline finds such a hang as fast. */
-	if (!ctx->hung && hangs_without_tests(ctx, check, rows, n)) {
+	char *tests = seeds_tests(rows, n);
+	if (tests && !*tests) { /* the schedules failed every test */
+		free(tests);
 		json_decref(one);
 		return;
 	}
@@ -574,24 +615,27 @@ static void run_seeds(struct lab_ctx *ctx, json_t *check, struct result *rows, s
 		at_once = 1;
 	if (at_once > 1 && nseeds > 2) {
 		long s = (long)json_integer_value(json_array_get(seeds, 0));
-		struct seeds_at_once S = { check, seeds, rows, (size_t)(rows - ctx->rs->rows), n, false };
-		if (seed_ended(ctx, run_seed(ctx, check, s, rows, n), s, false, rows, n) &&
+		struct seeds_at_once S = { check, seeds, tests, rows, (size_t)(rows - ctx->rs->rows), n,
+		                           false };
+		if (seed_ended(ctx, run_seed(ctx, check, s, tests, rows, n), s, false, rows, n) &&
 		    !lab_parts_run(ctx, nseeds - 1, at_once, S.row, n, seed_part, seed_back, &S)) {
 			for (size_t k = 0; k + 1 < nseeds; k++) { /* no folder to work in: in turn */
 				long t = later_seed(&S, k);
-				if (!seed_ended(ctx, run_seed(ctx, check, t, rows, n), t, k + 2 == nseeds,
+				if (!seed_ended(ctx, run_seed(ctx, check, t, tests, rows, n), t, k + 2 == nseeds,
 				                rows, n))
 					break;
 			}
 		}
+		free(tests);
 		json_decref(one);
 		return;
 	}
 	json_array_foreach(seeds, i, seed) {
 		long s = (long)json_integer_value(seed);
-		enum seed_end end = run_seed(ctx, check, s, rows, n);
+		enum seed_end end = run_seed(ctx, check, s, tests, rows, n);
 		if (!seed_ended(ctx, end, s, i + 1 == json_array_size(seeds), rows, n))
 			break;
 	}
+	free(tests);
 	json_decref(one);
 }

@@ -48,7 +48,7 @@ enum seed_end unit_run_suite(struct lab_ctx *ctx, json_t *check, struct unit_run
 /* Whether a comma-separated list of tests (CHECK_TESTS) holds test; a
  * NULL list holds every test. */
 bool unit_listed(const char *list, const char *test);
-/* check_schedules.c: after the seeds, the spec's "schedules"; or, with
+/* check_schedules.c: before the seeds, the spec's "schedules"; or, with
  * SCHEDULE= given, that one schedule instead of the seeds (true then). */
 void unit_schedules(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t n);
 bool unit_schedule_replay(struct lab_ctx *ctx, json_t *check, struct result *rows, size_t n);

@@ -4,7 +4,10 @@
  * every hung row saying where a thread of the student's waits. The
  * submission is lab 03's mutant queue-get-waits-for-close: a get returns
  * only once its queue is closed, so nearly every test hangs, and the tests
- * that wait on purpose (call_wait) run before the ones that hang. */
+ * that wait on purpose (call_wait) run before the ones that hang. The lab is
+ * graded as a copy whose unit checks have no "schedules": those name such a
+ * deadlock before any seed hangs, and this is how a lab without them (lab
+ * 05), or a spin a schedule gives up, is graded. */
 #include <check.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -19,7 +22,37 @@
 #define MUTANT "queue-get-waits-for-close.patch"
 
 static char dir[] = "/tmp/check_hang.XXXXXX";
+static char root[] = "/tmp/check_hang_root.XXXXXX";
 static char *sub;
+
+/* The project's lab, common/ and Helgrind's suppressions under root,
+ * every "schedules" of the lab's spec left out; made once, so that its
+ * cache of compiled files serves every test. */
+static void make_root(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	ck_assert_int_eq(chmod(root, 0755), 0);
+	char *cmd = xasprintf("mkdir -p %1$s/labs %1$s/grader && cp -r common %1$s/ && "
+	                      "cp grader/helgrind.supp %1$s/grader/ && cp -r labs/%2$s %1$s/labs/ "
+	                      "&& chmod -R a+rX %1$s", root, LAB);
+	ck_assert_msg(system(cmd) == 0, "%s", cmd);
+	char *path = xasprintf("labs/%s/lab.json", LAB), *copy = xasprintf("%s/%s", root, path);
+	json_t *spec = json_load_file(path, 0, NULL), *check;
+	size_t i;
+	ck_assert_ptr_nonnull(spec);
+	json_array_foreach(json_object_get(spec, "checks"), i, check)
+		json_object_del(check, "schedules");
+	ck_assert_int_eq(json_dump_file(spec, copy, JSON_INDENT(2)), 0);
+	json_decref(spec);
+	free(cmd); free(path); free(copy);
+}
+
+static void remove_root(void)
+{
+	char *cmd = xasprintf("rm -rf %s", root);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
 
 /* The reference with the mutant applied, as a submission folder. */
 static void setup(void)
@@ -69,7 +102,7 @@ static void says(json_t *res, const char *id, const char *const *yes, const char
  * after them hang in traffic_run. Each row has its own test's threads. */
 START_TEST(test_hang_rows_show_the_threads_of_their_own_test)
 {
-	struct grade_opts go = { .seed = "1" };
+	struct grade_opts go = { .seed = "1", .root = root };
 	json_t *res;
 	ck_assert_int_eq(grade_with(LAB, sub, "unit-queue", &go, &res), 1);
 	const char *waited[] = { "called from call_wait (check_queue.c:", NULL };
@@ -96,7 +129,7 @@ END_TEST
  * deadline it should have cut, not a slow machine. */
 START_TEST(test_hang_lab_graded_within_its_budget)
 {
-	struct grade_opts go = { 0 };
+	struct grade_opts go = { .root = root };
 	json_t *res;
 	size_t i, hung = 0;
 	json_t *t;
@@ -134,7 +167,7 @@ START_TEST(test_hang_stacks_unread_at_once_are_read_again_alone)
 	char *path = xasprintf("%s/bin:%s", dir, getenv("PATH"));
 	setenv("PATH", path, 1);
 	setenv("GRADER_CHECKS_AT_ONCE", "1", 1);
-	struct grade_opts go = { .seed = "1" };
+	struct grade_opts go = { .seed = "1", .root = root };
 	json_t *res;
 	ck_assert_int_eq(grade_with(LAB, sub, "unit-queue,races-queue", &go, &res), 1);
 	char *failed = xasprintf("%s/failed", dir);
@@ -158,6 +191,7 @@ int main(void)
 		grader_bin = getenv("GRADER");
 	Suite *s = suite_create("hang");
 	TCase *core = tcase_create("Core");
+	tcase_add_unchecked_fixture(core, make_root, remove_root);
 	tcase_add_checked_fixture(core, setup, teardown);
 	tcase_set_timeout(core, 3 * HANG_BUDGET_S);
 	tcase_add_test(core, test_hang_rows_show_the_threads_of_their_own_test);

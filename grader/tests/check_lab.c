@@ -281,19 +281,42 @@ START_TEST(test_lab_hint_hang_never_points_above)
 }
 END_TEST
 
+/* The demo submission staged, as lab_run needs it. */
+struct staged {
+	struct options opt;
+	struct results rs;
+	json_t *spec;
+	struct lab_ctx ctx;
+	char *sub, *why;
+};
+
+static void stage_demo(struct staged *st)
+{
+	memset(st, 0, sizeof *st);
+	st->spec = json_loads(spec_text, 0, NULL);
+	st->ctx = ctx_for(&st->opt, &st->rs, st->spec);
+	st->sub = xasprintf("%s/sub/99-demo", root);
+	st->opt.submission = st->sub;
+	ck_assert_int_eq(chmod(root, 0755), 0); /* the sandbox's user reaches scratch */
+	ck_assert_int_eq(lab_stage(&st->ctx, st->sub, &st->why), 0);
+}
+
+static void unstage_demo(struct staged *st)
+{
+	lab_unstage(&st->ctx);
+	free(st->sub); free(st->why);
+	free(st->ctx.scratch); free(st->ctx.labdir); free(st->ctx.outdir);
+	json_decref(st->spec);
+}
+
 /* A program in which nothing runs is stopped once HUNG_FROZEN_S has shown
  * it, before any hang of the lab is known, and marks the lab hung; its
  * diagnosis blames no earlier check. A build that sleeps is waited for. */
 START_TEST(test_lab_run_stops_a_frozen_program_at_once)
 {
-	struct options opt;
-	struct results rs = { 0 };
-	json_t *spec = json_loads(spec_text, 0, NULL);
-	struct lab_ctx ctx = ctx_for(&opt, &rs, spec);
-	char *sub = xasprintf("%s/sub/99-demo", root), *why = NULL;
-	opt.submission = sub;
-	ck_assert_int_eq(chmod(root, 0755), 0); /* the sandbox's user reaches scratch */
-	ck_assert_int_eq(lab_stage(&ctx, sub, &why), 0);
+	struct staged st;
+	stage_demo(&st);
+	struct lab_ctx ctx = st.ctx;
 	struct sbx_result r;
 	char *nap[] = { "sleep", "1", NULL };
 	ck_assert_int_eq(lab_run_build(&ctx, nap, 30, &r), 0);
@@ -305,9 +328,8 @@ START_TEST(test_lab_run_stops_a_frozen_program_at_once)
 	ck_assert_msg(strstr(r.diagnosis, "nothing in it having run for 0.5 s") &&
 	              !strstr(r.diagnosis, "earlier check"), "%s", r.diagnosis);
 	sbx_result_free(&r);
-	lab_unstage(&ctx);
-	free(sub); free(why); free(ctx.scratch); free(ctx.labdir); free(ctx.outdir);
-	json_decref(spec);
+	st.ctx = ctx;
+	unstage_demo(&st);
 }
 END_TEST
 
@@ -317,14 +339,9 @@ END_TEST
  * that. */
 START_TEST(test_lab_run_cuts_deadlines_once_the_lab_hung)
 {
-	struct options opt;
-	struct results rs = { 0 };
-	json_t *spec = json_loads(spec_text, 0, NULL);
-	struct lab_ctx ctx = ctx_for(&opt, &rs, spec);
-	char *sub = xasprintf("%s/sub/99-demo", root), *why = NULL;
-	opt.submission = sub;
-	ck_assert_int_eq(chmod(root, 0755), 0); /* the sandbox's user reaches scratch */
-	ck_assert_int_eq(lab_stage(&ctx, sub, &why), 0);
+	struct staged st;
+	stage_demo(&st);
+	struct lab_ctx ctx = st.ctx;
 	char *argv[] = { "sleep", "60", NULL };
 	struct sbx_result r;
 	ck_assert_double_eq(lab_deadline(&ctx, 60), 60);
@@ -352,9 +369,8 @@ START_TEST(test_lab_run_cuts_deadlines_once_the_lab_hung)
 	ck_assert_msg(strstr(r.diagnosis, "was stopped as soon as nothing in it ran") &&
 	              strstr(r.diagnosis, "Every thread is waiting"), "%s", r.diagnosis);
 	sbx_result_free(&r);
-	lab_unstage(&ctx);
-	free(sub); free(why); free(ctx.scratch); free(ctx.labdir); free(ctx.outdir);
-	json_decref(spec);
+	st.ctx = ctx;
+	unstage_demo(&st);
 }
 END_TEST
 

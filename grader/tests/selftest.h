@@ -25,6 +25,7 @@ extern const char *grader_bin;
  * (the grader's TMPDIR, where it makes its scratch folders; NULL = inherited). */
 struct grade_opts {
 	const char *seed, *tmpdir;
+	const char *root; /* the project to grade with; NULL: "." */
 	double seconds; /* out: wall time of the run */
 	int status;     /* out: the raw wait status */
 };

@@ -47,7 +47,8 @@ int grade_with(const char *lab, const char *submission, const char *checks,
 	char json[] = "/tmp/selftest.XXXXXX";
 	int fd = mkstemp(json);
 	close(fd);
-	char *argv[] = { (char *)grader_bin, "--root", ".", "--lab", (char *)lab,
+	char *argv[] = { (char *)grader_bin, "--root", (char *)(go->root ? go->root : "."),
+	                 "--lab", (char *)lab,
 	                 "--color", "never", "--progress", "none", "--json", json,
 	                 submission ? "--submission" : NULL, (char *)submission,
 	                 checks ? "--check" : NULL, (char *)checks,
