@@ -134,6 +134,9 @@ void schedule_test_begins(const char *name);
  * the next schedule, and the grader leaves the test the seeds' verdict. */
 #define SCHEDULE_GAVE_UP_EXIT 75
 #define SCHEDULE_GAVE_UP_SAYS "Early exit with return value 75"	/* Check's words */
+/* How a deadlock a schedule finds begins its failure message: the grader
+ * gives such a row the lab's hint for a hang. */
+#define SCHEDULE_DEADLOCK_SAYS "Deadlock under SCHEDULE="
 #define SCHEDULE_STALL_MS 1000	/* a thread's time without a turn, or a test's, before that */
 
 /* schedule_parse.c: reads SCHEDULE's value into sp without side effects;

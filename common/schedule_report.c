@@ -315,7 +315,7 @@ void schedule_deadlock(const struct sthread *me)
 	if (msg == NULL)
 		abort();
 	find_places(&w);
-	say(msg, &at, "Deadlock under SCHEDULE=%s, after %llu steps: ", S.name,
+	say(msg, &at, SCHEDULE_DEADLOCK_SAYS "%s, after %llu steps: ", S.name,
 	    (unsigned long long)S.steps);
 	for (int i = 0; i < S.n && !cycle; i++)
 		cycle = say_cycle(msg, &at, &w, i, in_cycle);

@@ -350,7 +350,9 @@ static void judge_seed(struct lab_ctx *ctx, json_t *check, const struct unit_run
 		} else if (!out[i].passed) {
 			if (out[i].timeout > 0)
 				say_limit(&out[i].message, check);
-			bool hung = add_stuck(&out[i].message, r, rows, out, n, i);
+			bool hung = add_stuck(&out[i].message, r, rows, out, n, i) ||
+			            strncmp(out[i].message, SCHEDULE_DEADLOCK_SAYS,
+			                    strlen(SCHEDULE_DEADLOCK_SAYS)) == 0;
 			if (strncmp(out[i].message, "Early exit", 10) == 0) { /* why is in the output */
 				char *tail = output_tail(r);
 				strappend(&out[i].message, "%s", tail);
