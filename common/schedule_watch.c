@@ -55,7 +55,7 @@ static void *watch(void *arg)
 		ran += 100;
 		if (still >= STALL_MS)
 			schedule_abandon(S.t[S.current]);
-		if (ran >= STALL_MS && S.steps > 0)
+		if (ran >= STALL_MS && still == 0 && S.steps > 0) /* turns still taken */
 			schedule_abandon_long(ran);
 		__real_pthread_mutex_unlock(&S.lock);
 	}

@@ -142,6 +142,16 @@ static void *spin_then_lock(void *arg)
 	return NULL;
 }
 
+/* Two threads that yield to each other for ever: every turn is taken, and
+ * none brings the end. */
+static void *polite(void *arg)
+{
+	(void)arg;
+	for (;;)
+		sched_yield();
+	return NULL;
+}
+
 static int scenario(const char *name)
 {
 	if (strcmp(name, "abba") == 0) {
@@ -154,6 +164,8 @@ static int scenario(const char *name)
 		run_two(careless_waiter, careful_signaller);
 	} else if (strcmp(name, "spin") == 0) {
 		run_two(spin_then_lock, spin_then_lock);
+	} else if (strcmp(name, "livelock") == 0) {
+		run_two(polite, polite);
 	} else if (strcmp(name, "careful") == 0) {
 		run_two(careful_waiter, careful_signaller);
 	} else if (strcmp(name, "counter") == 0) {
@@ -267,6 +279,16 @@ START_TEST(test_schedule_gives_up_a_spin_it_cannot_explore)
 }
 END_TEST
 
+START_TEST(test_schedule_gives_up_a_livelock)
+{
+	int status = run("livelock", "random:1", out);
+
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == SCHEDULE_GAVE_UP_EXIT, "%s", out);
+	ck_assert_msg(strstr(out, "gives this test up: it has run for") &&
+		      strstr(out, "taking turns without end"), "%s", out);
+}
+END_TEST
+
 START_TEST(test_schedule_relock_is_a_deadlock_of_one)
 {
 	int seed = first_failing("relock", "random:", 5);
@@ -342,6 +364,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_schedule_never_fails_correct_code);
 	tcase_add_test(tc, test_schedule_relock_is_a_deadlock_of_one);
 	tcase_add_test(tc, test_schedule_gives_up_a_spin_it_cannot_explore);
+	tcase_add_test(tc, test_schedule_gives_up_a_livelock);
 	tcase_add_test(tc, test_schedule_lost_wakeup_everyone_waits);
 	tcase_add_test(tc, test_schedule_replays_exactly);
 	tcase_add_test(tc, test_schedule_sleeps_in_virtual_time);
