@@ -34,6 +34,7 @@ gnuplot-nox        all          draws the speedup curves of make sweep (SVG or P
 yamllint           all          checks the YAML of the GitHub Classroom workflow (make test)
 zip                all          packs a lab's Gradescope autograder (make gradescope)
 unzip              all          unpacks it again in the self-test (check_gradescope)
+python3            all          reads lab specs and mutant tables in grader/catch_rate.sh
 "
 
 # The packages of the set asked for: "package why..." lines.

@@ -305,13 +305,18 @@ static void say_limit(char **message, json_t *check)
 
 /* What a row that passed this run says. The schedules run first: a seed
  * that passed a row the schedules passed says both, and one that passed a
- * row the schedules could not explore keeps their note. */
+ * row the schedules could not explore keeps their note. The row's words
+ * are read back because they are all that travels with it from a seed run
+ * at once (rows_save). */
+#define NOT_EXPLORED "Not explored under the schedule"
+#define EXPLORED "the schedules "
+
 static char *passed_text(const struct unit_run *u, const char *before)
 {
-	const char *explored = before ? strstr(before, "the schedules ") : NULL;
-	const char *note = before ? strstr(before, "Not explored under the schedule") : NULL;
+	const char *explored = before ? strstr(before, EXPLORED) : NULL;
+	const char *note = before ? strstr(before, NOT_EXPLORED) : NULL;
 	if (u->schedule)
-		return xasprintf("passed the schedules %s", u->schedule);
+		return xasprintf("passed " EXPLORED "%s", u->schedule);
 	if (note)
 		return xasprintf("passed under every seed up to %ld\n%s", u->seed, note);
 	if (explored)
@@ -340,7 +345,7 @@ static void judge_seed(struct lab_ctx *ctx, json_t *check, const struct unit_run
 		} else if (!out[i].seen) {
 			fail_row(ctx, &rows[i], check, test, u, missing, r->timed_out);
 		} else if (!out[i].passed && out[i].gave_up && u->schedule) {
-			strappend(&rows[i].output, "%sNot explored under the schedule %s: a thread of "
+			strappend(&rows[i].output, "%s" NOT_EXPLORED " %s: a thread of "
 			          "this test ran %g s without a synchronisation call (a loop on a plain "
 			          "or atomic variable, or a blocking call), its threads took turns for "
 			          "as long without end (a livelock, or a wait that yields), or the test "
